@@ -1,0 +1,4192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+  kvswebrtc.h - a single-header C library that makes any camera, doorbell or C program a peer of
+  Amazon Kinesis Video Streams with WebRTC.                     (full licence text: end of file)
+
+  ================================================================================================
+  0.1  WHAT THIS IS
+  ================================================================================================
+
+  kvswebrtc is one C99 header. Compiled into one translation unit it provides a WebRTC stack and the
+  Kinesis Video Streams (KVS) signaling client: HTTP + AWS SigV4, the KVS REST control plane and
+  WebSocket signaling, STUN/TURN/ICE, DTLS 1.2 built on BearSSL's primitives, SRTP through libsrtp2,
+  SCTP data channels, SDP, and RTP/RTCP for H.264, H.265, VP8, Opus and G.711.
+
+  The core is sans-IO: it consumes bytes, frames and the current time, and produces bytes, events and
+  the time at which it wants to be called again. It creates no threads, never reads a clock, never
+  blocks and never allocates outside limits the user configures. An optional POSIX platform layer
+  (KVS_PLATFORM_POSIX) supplies sockets, clocks and randomness for Linux, BSD and macOS programs.
+
+  The subsystems land one by one; the README's status table says which are complete. This version
+  contains the foundation: result codes, logging, the memory accountant, cursors, hex / base64 /
+  CRC / percent-encoding / dates, a JSON reader and writer, the BearSSL hash and HMAC glue, IP
+  address helpers, the client skeleton and the POSIX platform.
+
+  ================================================================================================
+  0.2  DO THIS
+  ================================================================================================
+
+  In exactly one C or C++ file:
+
+      #define KVSWEBRTC_IMPLEMENTATION
+      #define KVS_PLATFORM_POSIX 1            (optional: the POSIX platform, see >>plat-posix)
+      #include "kvswebrtc.h"
+
+  Every other file includes "kvswebrtc.h" plainly. Include it before any system header in the
+  implementation file when KVS_PLATFORM_POSIX is on: the header then selects the POSIX feature
+  macros it needs (_DEFAULT_SOURCE); otherwise compile that file with -D_DEFAULT_SOURCE.
+
+  Dependencies: BearSSL (https://bearssl.org, Debian: libbearssl-dev) and libsrtp2 (Debian:
+  libsrtp2-dev), plus libc. Link with -lbearssl -lsrtp2. Both allocate nothing on their own except
+  libsrtp2 at session creation (see 0.7, memory).
+
+  ================================================================================================
+  0.3  TABLE OF CONTENTS      (grep for ">>name" to jump to a section; tools/check_sections.sh
+                               keeps this table and the section banners in step)
+  ================================================================================================
+
+  Public half (declarations, inside the include guard):
+    [1]  >>api-base       version, linkage (KVS_DEF), configuration macros, extern "C"
+    [2]  >>api-result     kvs_result codes, log levels, log items (X-macro), strings
+    [3]  >>api-types      kvs_time, kvs_str, kvs_addr, kvs_sock, handles
+    [4]  >>api-platform   kvs_platform: clock, randomness, sockets, memory, log
+    [5]  >>api-config     kvs_config (zero means default), kvs_config_resolve
+    [6]  >>api-events     kvs_event and the event table
+    [7]  >>api-client     kvs_client: init, deinit, memory statistics, last error
+    [8]  >>api-util       address parsing and formatting, version
+    [9]  >>api-posix      the optional POSIX platform (KVS_PLATFORM_POSIX)
+    [10] >>api-testing    test hooks: seeded RNG, fault injection (KVS_TESTING only)
+
+  Implementation half (outside the include guard, only with KVSWEBRTC_IMPLEMENTATION):
+    [11] >>prelude        config checks, libc macros, KVS_ASSERT, byte order, bounded cursors
+    [12] >>util           hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses
+    [13] >>log            log items, level ceiling, formatting into a bounded buffer
+    [14] >>mem            the per-client memory accountant over the platform allocator
+    [15] >>crypto         BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG
+    [16] >>json           allocation-free JSON token reader and JSON writer
+    [17] >>b64            base64 (RFC 4648 section 4)
+    [18] >>client         the client object: platform, configuration, accounting
+    [19] >>api            public entry points: validate arguments, then call the sections above
+    [20] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [21] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+
+  ================================================================================================
+  0.4  QUICK START
+  ================================================================================================
+
+      #define KVSWEBRTC_IMPLEMENTATION
+      #define KVS_PLATFORM_POSIX 1
+      #include "kvswebrtc.h"
+      #include <stdio.h>
+
+      int main(void) {
+          kvs_posix posix;
+          kvs_platform pf;
+          kvs_config cfg;                       zero means "default" for every field
+          kvs_client client;
+          kvs_memory_stats ms;
+          kvs_result r;
+
+          kvs_posix_init(&posix);
+          kvs_posix_platform(&posix, &pf);      fills the callbacks, pf.user = &posix
+          memset(&cfg, 0, sizeof cfg);
+          r = kvs_client_init(&client, &cfg, &pf);
+          if (r != KVS_OK) { fprintf(stderr, "init: %s\n", kvs_result_str(r)); return 1; }
+          kvs_client_memory_stats(&client, &ms);
+          printf("heap in use: %lu bytes\n", (unsigned long)ms.current);
+          kvs_client_deinit(&client);
+          kvs_posix_deinit(&posix);
+          return 0;
+      }
+
+  The canonical event loop, once the networking sections land, is the one of every sans-IO stack:
+
+      for (;;) {
+          kvs_time deadline = kvs_client_next_timeout(&client);    KVS_TIME_NEVER when idle
+          wait_for_sockets_until(deadline);                          select / lwIP / RTOS
+          kvs_run_once(&client);                                     I/O through kvs_platform
+          while (kvs_client_poll(&client, &ev) == KVS_OK)            drain every event
+              on_event(&ev);
+      }
+
+  THE INVARIANT: after any input, drain the events until the poll call returns KVS_ERR_AGAIN, then
+  read the next timeout. Input calls made while handling an event are allowed as long as draining
+  continues.
+
+  ================================================================================================
+  0.5  CONFIGURATION MACROS     (define before including; "impl" = only the implementation file
+                                 needs it, "all" = every file that includes the header)
+  ================================================================================================
+
+    macro                    default          where  meaning
+    ---------------------    --------------   -----  ----------------------------------------------
+    KVSWEBRTC_IMPLEMENTATION (undefined)      impl   compile the implementation into this file
+    KVS_CONFIG_FILE          (undefined)      all    a file name included first, for vendor trees
+                                                     that cannot pass -D flags ("my_kvs_config.h")
+    KVS_DEF                  extern           all    linkage of every public function
+    KVS_STATIC               0                all    1: every public function is static
+    KVS_PLATFORM_POSIX       0                all    1: declare and build the POSIX platform
+    KVS_NO_MALLOC            0                impl   1: never reference malloc/free; the platform
+                                                     must supply alloc and free
+    KVS_LOG_LEVEL_MAX        KVS_LOG_INFO     impl   compile-time ceiling: log calls above it
+                                                     compile to nothing (KVS_LOG_DEBUG under
+                                                     KVS_TESTING)
+    KVS_NO_LOG_STRINGS       0                impl   1: drop the log item strings and formats;
+                                                     the callback gets the item id and line only
+    KVS_LOG_LINE_MAX         192              impl   size of the stack buffer a log line is
+                                                     formatted into (longer lines are truncated)
+    KVS_MEM_FILL             0 (1 testing)    impl   1: fill new blocks with 0xAA, freed with 0x55
+    KVS_MAX_PEERS            10               all    upper bound of kvs_config.max_peers
+    KVS_JSON_MAX_DEPTH       32               impl   JSON nesting limit (at most 64); bounds the
+                                                     reader's stack against hostile input
+    KVS_ASSERT(x)            assert(x)        impl   internal invariant check
+    KVS_MEMCPY KVS_MEMMOVE   libc             impl   libc replacements for vendor trees
+    KVS_MEMSET KVS_MEMCMP
+    KVS_STRLEN KVS_VSNPRINTF
+    KVS_BEARSSL_INCLUDE      <bearssl.h>      impl   how BearSSL's header is included
+    KVS_POSIX_MAX_SOCKETS    32               all    sockets one kvs_posix platform tracks
+    KVS_TESTING              0                impl   1: test hooks (>>testing), asserts always on,
+                                                     internal functions become extern
+
+  ================================================================================================
+  0.6  PORTING: THE kvs_platform CONTRACT
+  ================================================================================================
+
+  The platform is one struct of callbacks (>>api-platform), copied at kvs_client_init. Every
+  callback receives `user` as its first argument. The rules:
+
+  - Return values. I/O callbacks return a byte count > 0, 0 for "nothing now, try later", and a
+    negative kvs_result for a hard error. A stream callback never returns 0 after the peer closed:
+    it returns KVS_ERR_CLOSED. UDP callbacks move whole datagrams or nothing.
+  - Non-blocking. No callback may block. What can block (name resolution, TCP connect) is started by
+    one call and reports completion through later calls (0 until done).
+  - No re-entry. A callback must not call any kvs_* function on the same client. Public client
+    functions called from inside a callback return KVS_ERR_STATE.
+  - random is mandatory. There is never a fallback generator: without `random`, kvs_client_init
+    fails with KVS_ERR_INVALID_ARG, and a failing `random` fails the operation that needed it.
+
+  now(user)             REQUIRED. Monotonic time in microseconds; never decreases. Only the optional
+                        driver calls it: the core takes `now` as an argument everywhere.
+  unix_time(user)       REQUIRED. UTC seconds since 1970. Used for SigV4 dates, certificate
+                        validity and RTCP NTP timestamps; never for timers.
+  random(user,buf,len)  REQUIRED. Fill buf with len bytes from a cryptographically secure generator;
+                        return 0, or a negative value on failure.
+  udp_open(user, local, out, bound)
+                        Driver only. Open a non-blocking UDP socket bound to *local (port 0 = any);
+                        write the handle to *out and the address actually bound to *bound. 0 or <0.
+  udp_send(user, s, to, p, n)
+                        Driver only. Send one datagram. n, 0 (would block: the datagram is dropped,
+                        as a router would; also for n == 0) or <0.
+  udp_recv(user, s, from, p, cap)
+                        Driver only. Receive one datagram into p, its source into *from. Bytes, 0
+                        when none is queued (or cap == 0), <0 on a hard error. A datagram longer
+                        than cap is discarded whole, never truncated.
+  tcp_connect(user, to, out)
+                        Driver only. Start a non-blocking connect to *to; the handle goes to *out.
+                        0 or <0. Completion is seen through tcp_send / tcp_recv.
+  tcp_send(user, s, p, n), tcp_recv(user, s, p, cap)
+                        Driver only. Bytes moved (> 0), 0 while connecting or when the kernel buffer
+                        is full / empty, KVS_ERR_CLOSED after the peer closed, <0 on errors.
+  sock_close(user, s)   Driver only. Close any socket; never fails.
+  resolve(user, host, port, out, max)
+                        Driver only. Resolve a host name (numeric addresses included) to at most
+                        max addresses with the given port. Count > 0, 0 while pending (call again),
+                        <0 on failure (KVS_ERR_NOT_FOUND for "no such name"). The one exception
+                        to "never block" is the POSIX layer's resolve: POSIX has no portable
+                        asynchronous resolver, so kvs_posix_resolve calls getaddrinfo and may
+                        block for a name (never for a numeric address); a program that must
+                        never block installs its own resolve (a resolver thread, c-ares).
+  local_addresses(user, out, max)
+                        Driver only. The addresses of the interfaces that are up, loopback included
+                        (ICE filters them). Count >= 0 or <0.
+  alloc(user, n), free(user, p, n)
+                        Optional (required with KVS_NO_MALLOC). Memory for the client, aligned for
+                        any type. free receives the size that was asked for, for pool allocators.
+                        Default: malloc and free.
+  log(user, level, item, msg, line)
+                        Optional. One log record: a level (KVS_LOG_ERROR..TRACE), a kvs_log_item
+                        id, the message (NULL under KVS_NO_LOG_STRINGS) and the header line number.
+                        Must not call back into kvs; should be fast. No callback, no output.
+
+  ================================================================================================
+  0.7  CONVENTIONS
+  ================================================================================================
+
+  Ownership. Inputs are borrowed for the duration of the call. Outputs go to caller buffers
+  (buf, cap, &out_len): when cap is too small the call returns KVS_ERR_BUFFER_TOO_SMALL and sets
+  *out_len to the size needed; buf == NULL with cap == 0 asks for the size. Pointers inside events
+  stay valid until the next kvs_* call on the same client. Strings from the network are
+  length-counted (kvs_str) and never assumed to end in NUL; NUL-terminated strings are accepted in
+  kvs_config only.
+
+  Time. kvs_time is microseconds on a monotonic clock chosen by the caller (KVS_TIME_NEVER means "no
+  deadline"). Every function that runs timers takes `now`; the library never reads a clock.
+  Wall-clock time (unix_time) is used for dates only.
+
+  Threading. kvswebrtc creates no threads and takes no locks. A kvs_client and all its peers belong
+  to one thread at a time; the caller serialises every kvs_* call on a client. Different clients
+  share no mutable state and may run on different threads. The only process-wide state is
+  libsrtp2's, which kvs_global_init() / kvs_global_shutdown() will fence (SRTP section). Camera
+  capture on another thread hands frames over through the application's own queue.
+
+  Errors. Fallible functions return kvs_result: KVS_OK (0) or a negative code (>>api-result). Codes
+  below KVS_ERR_FATAL mean "deinit this client" (kvs_result_is_fatal). The precise reason of a
+  failure is a log item (kvs_client_last_error_item and the log callback). Malformed network input
+  is not an API error: the packet is dropped, counted and logged at DEBUG, and every other
+  connection keeps running.
+
+  Memory. Every allocation goes through the platform allocator (default malloc/free) and is
+  accounted per client: current and peak bytes, with an optional hard limit
+  (kvs_config.memory_limit). No allocation happens on the steady-state media path. BearSSL never
+  allocates. libsrtp2 allocates with calloc when an SRTP session is created; "no malloc" therefore
+  means kvswebrtc itself.
+
+  Secrets. Keys and secrets are zeroed when no longer needed; MACs and fingerprints are compared in
+  constant time.
+
+  Structs. Public structs may be placed in .bss or on the stack; members named `priv` are private
+  and may change in any release. A kvs_client must not be moved after kvs_client_init.
+
+  ================================================================================================
+  0.8  LIMITS AND SIZING
+  ================================================================================================
+
+  kvs_client itself holds the copied platform, the resolved configuration and counters; its size is
+  sizeof(kvs_client). Heap use is reported by kvs_client_memory_stats and bounded by
+  kvs_config.memory_limit. The per-peer figures are added by the sections that own the memory.
+
+  ================================================================================================
+  0.9  RECENT CHANGES      (full history in README.md)
+  ================================================================================================
+
+  0.1.0  foundation: results, log, memory accountant, util, JSON, base64, crypto glue, POSIX layer.
+*/
+
+#ifndef KVSWEBRTC_H_INCLUDED
+#define KVSWEBRTC_H_INCLUDED
+
+/* ==== [1] >>api-base  version, linkage, configuration macros, extern "C" ====================== */
+/* depends on: nothing.  entry points: kvs_version (in >>api-util)                                */
+
+#ifdef KVS_CONFIG_FILE
+#include KVS_CONFIG_FILE
+#endif
+
+#define KVS_VERSION_MAJOR 0
+#define KVS_VERSION_MINOR 1
+#define KVS_VERSION_PATCH 0
+#define KVS_VERSION_STRING "0.1.0"
+
+#ifndef KVS_STATIC
+#define KVS_STATIC 0
+#endif
+#ifndef KVS_PLATFORM_POSIX
+#define KVS_PLATFORM_POSIX 0
+#endif
+#ifndef KVS_TESTING
+#define KVS_TESTING 0
+#endif
+#ifndef KVS_MAX_PEERS
+#define KVS_MAX_PEERS 10          /* a KVS signaling channel admits one master and 10 viewers */
+#endif
+#ifndef KVS_POSIX_MAX_SOCKETS
+#define KVS_POSIX_MAX_SOCKETS 32  /* host candidates x components + TURN + signaling, with room */
+#endif
+
+/* The POSIX platform needs clock_gettime, getaddrinfo and getifaddrs, which strict -std=c99 hides.
+   This works when the header is the first include of the implementation file (see 0.2). */
+#if defined(KVSWEBRTC_IMPLEMENTATION) && KVS_PLATFORM_POSIX && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE 1
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifndef KVS_DEF
+#if KVS_STATIC
+#define KVS_DEF static
+#else
+#define KVS_DEF extern
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== [2] >>api-result  result codes, log levels, log items ================================= */
+/* depends on: >>api-base.  entry points: kvs_result_str, kvs_result_is_fatal, kvs_log_item_str   */
+
+/* X(name, value, description). Small and actionable: what to do is in each function's doc. */
+#define KVS_RESULTS(X)                                                                           \
+    X(OK, 0, "success")                                                                          \
+    X(ERR_AGAIN, -1, "nothing now: retry after the next input or timeout")                       \
+    X(ERR_INVALID_ARG, -2, "invalid argument")                                                   \
+    X(ERR_BUFFER_TOO_SMALL, -3, "buffer too small: *out_len holds the size needed")              \
+    X(ERR_STATE, -4, "call not allowed in the current state")                                    \
+    X(ERR_NOT_FOUND, -5, "not found")                                                            \
+    X(ERR_UNSUPPORTED, -6, "not supported")                                                      \
+    X(ERR_LIMIT, -7, "a configured limit was reached")                                           \
+    X(ERR_TIMEOUT, -8, "timed out")                                                              \
+    X(ERR_IO, -9, "a platform I/O call failed")                                                  \
+    X(ERR_AUTH, -10, "authentication failed")                                                    \
+    X(ERR_PROTOCOL, -11, "the peer violated the protocol")                                       \
+    X(ERR_CLOSED, -12, "closed")                                                                 \
+    X(ERR_PARSE, -13, "malformed input")                                                         \
+    X(ERR_FATAL, -100, "fatal error")                                                            \
+    X(ERR_NO_MEMORY, -101, "out of memory or over the memory limit")                             \
+    X(ERR_CRYPTO, -102, "cryptographic failure (random source or primitive)")                    \
+    X(ERR_INTERNAL, -103, "internal error")
+
+typedef enum kvs_result {
+#define KVS__X(name, value, desc) KVS_##name = value,
+    KVS_RESULTS(KVS__X)
+#undef KVS__X
+    KVS_RESULT_MIN_ = -1000
+} kvs_result;
+
+/* Log levels. A log record is emitted when its level is <= the compile-time ceiling
+   KVS_LOG_LEVEL_MAX and <= the client's runtime kvs_config.log_level. */
+#define KVS_LOG_ERROR 1
+#define KVS_LOG_WARN 2
+#define KVS_LOG_INFO 3
+#define KVS_LOG_DEBUG 4
+#define KVS_LOG_TRACE 5
+
+/* Log items: the precise reason behind a result, as an id whose string can be compiled out
+   (KVS_NO_LOG_STRINGS). X(name, description). Ids are stable within a minor version. */
+#define KVS_LOG_ITEMS(X)                                                                         \
+    X(NONE, "no detail")                                                                         \
+    X(API_NULL_ARG, "a required pointer argument is NULL")                                       \
+    X(API_REENTRY, "kvs_* called from inside a platform callback of the same client")            \
+    X(API_NOT_INITIALIZED, "client not initialised, or already deinitialised")                   \
+    X(CONFIG_INVALID, "a kvs_config field is out of range")                                      \
+    X(PLATFORM_NO_RANDOM, "kvs_platform.random is missing: there is no fallback generator")      \
+    X(PLATFORM_NO_CLOCK, "kvs_platform.now or unix_time is missing")                             \
+    X(PLATFORM_NO_ALLOC, "kvs_platform.alloc/free missing (required with KVS_NO_MALLOC)")        \
+    X(PLATFORM_ALLOC_PAIR, "kvs_platform.alloc and free must be given together")                 \
+    X(RANDOM_FAILED, "the platform random source failed")                                        \
+    X(MEM_LIMIT, "allocation refused: it would exceed kvs_config.memory_limit")                 \
+    X(MEM_ALLOC_FAILED, "the platform allocator returned NULL")                                  \
+    X(MEM_LEAK, "memory still allocated at kvs_client_deinit")                                  \
+    X(CLIENT_INIT, "client initialised")                                                         \
+    X(CLIENT_DEINIT, "client deinitialised")                                                     \
+    X(POSIX_SOCKET, "POSIX socket call failed")                                                  \
+    X(POSIX_TRUNCATED, "POSIX: a datagram larger than the buffer was discarded")
+
+typedef enum kvs_log_item {
+#define KVS__X(name, desc) KVS_LOG_##name,
+    KVS_LOG_ITEMS(KVS__X)
+#undef KVS__X
+    KVS_LOG_ITEM_COUNT_
+} kvs_log_item;
+
+/* The description of a result code; never NULL ("unknown result" for other values). */
+KVS_DEF const char *kvs_result_str(kvs_result r);
+/* 1 when r means "deinitialise this client" (r <= KVS_ERR_FATAL), else 0. */
+KVS_DEF int kvs_result_is_fatal(kvs_result r);
+/* The description of a log item; "" when compiled with KVS_NO_LOG_STRINGS, never NULL. */
+KVS_DEF const char *kvs_log_item_str(int item);
+/* The name of a log item as written in KVS_LOG_ITEMS ("MEM_LIMIT"); "" under KVS_NO_LOG_STRINGS,
+   "?" for an unknown id; never NULL. */
+KVS_DEF const char *kvs_log_item_name(int item);
+/* The upper-case name of a log level ("ERROR".."TRACE"), "?" for others. */
+KVS_DEF const char *kvs_log_level_str(int level);
+
+/* ==== [3] >>api-types  time, strings, addresses, sockets, handles ========================== */
+/* depends on: >>api-base.  entry points: none (helpers in >>api-util)                            */
+
+typedef uint64_t kvs_time;                    /* microseconds on the caller's monotonic clock */
+#define KVS_TIME_NEVER ((kvs_time)UINT64_MAX) /* "no deadline" */
+#define KVS_USEC(x) ((kvs_time)(x))
+#define KVS_MSEC(x) ((kvs_time)(x) * (kvs_time)1000u)
+#define KVS_SEC(x) ((kvs_time)(x) * (kvs_time)1000000u)
+
+/* A length-counted string; p need not be NUL-terminated. */
+typedef struct kvs_str {
+    const char *p;
+    size_t n;
+} kvs_str;
+
+#define KVS_AF_NONE 0
+#define KVS_AF_INET 4
+#define KVS_AF_INET6 6
+/* Longest text kvs_addr_format writes: "[" + 45-char IPv6 + "%" + 10-digit scope + "]:65535",
+   plus the NUL. */
+#define KVS_ADDR_STRLEN 72
+
+/* An IPv4 or IPv6 transport address. Plain data: copy and compare freely (kvs_addr_equal). */
+typedef struct kvs_addr {
+    uint8_t family;    /* KVS_AF_NONE, KVS_AF_INET or KVS_AF_INET6 */
+    uint8_t reserved_; /* zero */
+    uint16_t port;     /* host byte order */
+    uint32_t scope_id; /* IPv6 zone (interface index) of link-local addresses; 0 otherwise */
+    uint8_t ip[16];    /* network byte order; IPv4 uses ip[0..3], the rest is zero */
+} kvs_addr;
+
+/* A socket handle chosen by the platform (a file descriptor, an lwIP socket, a table index). */
+typedef intptr_t kvs_sock;
+#define KVS_SOCK_INVALID ((kvs_sock)-1)
+
+/* Typed handles (sokol style): 0 is never a valid id. */
+typedef struct kvs_peer_id {
+    uint32_t id;
+} kvs_peer_id;
+
+/* ==== [4] >>api-platform  kvs_platform: the porting surface (contract: prologue 0.6) ========= */
+/* depends on: >>api-types.  entry points: none                                                   */
+
+typedef struct kvs_platform {
+    void *user; /* passed to every callback */
+    /* required */
+    kvs_time (*now)(void *user);
+    int64_t (*unix_time)(void *user);
+    int (*random)(void *user, void *buf, size_t len);
+    /* required by the optional driver only */
+    int (*udp_open)(void *user, const kvs_addr *local, kvs_sock *out, kvs_addr *bound);
+    int (*udp_send)(void *user, kvs_sock s, const kvs_addr *to, const void *p, size_t n);
+    int (*udp_recv)(void *user, kvs_sock s, kvs_addr *from, void *p, size_t cap);
+    int (*tcp_connect)(void *user, const kvs_addr *to, kvs_sock *out);
+    int (*tcp_send)(void *user, kvs_sock s, const void *p, size_t n);
+    int (*tcp_recv)(void *user, kvs_sock s, void *p, size_t cap);
+    void (*sock_close)(void *user, kvs_sock s);
+    int (*resolve)(void *user, const char *host, uint16_t port, kvs_addr *out, int max);
+    int (*local_addresses)(void *user, kvs_addr *out, int max);
+    /* optional */
+    void *(*alloc)(void *user, size_t n);
+    void (*free)(void *user, void *p, size_t n);
+    void (*log)(void *user, int level, int item, const char *msg, int line);
+} kvs_platform;
+
+/* ==== [5] >>api-config  kvs_config: every zero field means "default" ======================== */
+/* depends on: >>api-result.  entry points: kvs_config_resolve                                    */
+
+typedef struct kvs_config {
+    /* Runtime log level (KVS_LOG_ERROR..KVS_LOG_TRACE); 0 = KVS_LOG_INFO. Records above the
+       compile-time ceiling KVS_LOG_LEVEL_MAX are compiled out whatever this says. */
+    int log_level;
+    /* Hard cap on the client's heap bytes (payload, as accounted); 0 = no cap beyond the
+       structural bounds of the configuration. An allocation past it fails with
+       KVS_ERR_NO_MEMORY and log item MEM_LIMIT. */
+    size_t memory_limit;
+    /* Peers (viewers, for a master) served at once: 1..KVS_MAX_PEERS; 0 = KVS_MAX_PEERS. */
+    int max_peers;
+    /* Largest UDP payload sent, bytes: 576..65507; 0 = 1200 (safe for IPv6 + TURN overhead). */
+    int mtu;
+} kvs_config;
+
+/* Resolve every zero field of *in to its default and validate the rest.
+   Parameters: in (may be NULL: all defaults), out (required; may equal in).
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG when out is NULL or a field is out of range (out is then
+   left unchanged). */
+KVS_DEF kvs_result kvs_config_resolve(const kvs_config *in, kvs_config *out);
+
+/* ==== [6] >>api-events  kvs_event ======================================================== */
+/* depends on: >>api-types.  entry points: none yet (kvs_client_poll lands with the driver)        */
+
+/* Event table: type                  union member   meaning
+                KVS_EV_TRANSMIT_UDP   transmit       send data/len from sock to `to`
+                KVS_EV_TRANSMIT_TCP   transmit       send data/len on stream sock (`to` unused)
+                KVS_EV_ERROR          error          a peer or the client failed: result + item
+   Pointers inside an event stay valid until the next kvs_* call on the client. */
+typedef enum kvs_event_type {
+    KVS_EV_NONE = 0,
+    KVS_EV_TRANSMIT_UDP,
+    KVS_EV_TRANSMIT_TCP,
+    KVS_EV_ERROR
+} kvs_event_type;
+
+typedef struct kvs_event {
+    kvs_event_type type;
+    kvs_peer_id peer; /* the peer concerned; id 0 for the client itself */
+    union {
+        struct {
+            kvs_sock sock;
+            kvs_addr to;
+            const uint8_t *data;
+            size_t len;
+        } transmit;
+        struct {
+            kvs_result result;
+            int item; /* kvs_log_item */
+        } error;
+    } u;
+} kvs_event;
+
+/* ==== [7] >>api-client  kvs_client ======================================================== */
+/* depends on: >>api-platform, >>api-config.  entry points: kvs_client_*                          */
+
+typedef struct kvs_memory_stats {
+    size_t current;       /* bytes allocated now (payload, as requested) */
+    size_t peak;          /* highest `current` since init */
+    size_t limit;         /* kvs_config.memory_limit after resolution; 0 = no cap */
+    uint32_t allocations; /* successful allocations since init */
+    uint32_t failures;    /* allocations refused (limit) or failed (platform) */
+} kvs_memory_stats;
+
+/* Private: the memory accountant, the log context and the RNG glue the client lends its sections.
+   Declared here only so that kvs_client can live in .bss; do not touch. */
+typedef struct kvs__log {
+    void (*fn)(void *user, int level, int item, const char *msg, int line);
+    void *user;
+    int *guard;
+    int level;     /* runtime level */
+    int last_item; /* last item logged at KVS_LOG_WARN or above */
+} kvs__log;
+
+typedef struct kvs__mem {
+    void *(*alloc)(void *user, size_t n);
+    void (*free)(void *user, void *p, size_t n);
+    void *user;
+    int *guard; /* the client's in-callback counter, incremented around each callback */
+    kvs__log *log;
+    kvs_memory_stats st;
+    uint32_t fail_after; /* KVS_TESTING: fail the allocation after this many more (0 = off) */
+} kvs__mem;
+
+typedef struct kvs__rng {
+    int (*fn)(void *user, void *buf, size_t len);
+    void *user;
+    int *guard;
+    kvs__log *log;
+} kvs__rng;
+
+typedef struct kvs_client {
+    struct {
+        uint32_t magic; /* set by init, cleared by deinit */
+        int in_callback;
+        kvs_platform pf;
+        kvs_config cfg; /* resolved */
+        kvs__mem mem;
+        kvs__log log;
+        kvs__rng rng;
+    } priv;
+} kvs_client;
+
+/* Initialise a client.
+   Parameters: c (storage, owned by the caller, must not move until deinit); cfg (may be NULL:
+   all defaults; copied and resolved); pf (required; copied).
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG when a pointer is NULL, a config field is out of range
+   (item CONFIG_INVALID), random is missing (PLATFORM_NO_RANDOM), now/unix_time are missing
+   (PLATFORM_NO_CLOCK), alloc and free are not given together (PLATFORM_ALLOC_PAIR) or are
+   missing under KVS_NO_MALLOC (PLATFORM_NO_ALLOC). On failure *c is zeroed and need not be
+   deinitialised; kvs_client_last_error_item(c) still names the reason.
+   Thread: the calling thread owns the client from now on. */
+KVS_DEF kvs_result kvs_client_init(kvs_client *c, const kvs_config *cfg, const kvs_platform *pf);
+
+/* Release everything the client holds. Safe on a zeroed or already deinitialised client.
+   Not allowed from inside one of the client's callbacks (it then does nothing). */
+KVS_DEF void kvs_client_deinit(kvs_client *c);
+
+/* Copy the client's heap statistics to *out.
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG (NULL); KVS_ERR_STATE (not initialised, or called from
+   inside a callback of this client). */
+KVS_DEF kvs_result kvs_client_memory_stats(const kvs_client *c, kvs_memory_stats *out);
+
+/* The resolved configuration of an initialised client, or NULL. */
+KVS_DEF const kvs_config *kvs_client_config(const kvs_client *c);
+
+/* The last log item recorded at KVS_LOG_WARN or above (KVS_LOG_NONE if none), whether or not a
+   log callback is installed. Use kvs_log_item_str for its text. */
+KVS_DEF int kvs_client_last_error_item(const kvs_client *c);
+
+/* ==== [8] >>api-util  addresses, version ================================================== */
+/* depends on: >>api-types.  entry points: kvs_addr_*, kvs_version                                */
+
+/* The library version as "MAJOR.MINOR.PATCH" (KVS_VERSION_STRING of the implementation). */
+KVS_DEF const char *kvs_version(void);
+
+/* Parse a numeric IPv4 ("192.0.2.1") or IPv6 ("2001:db8::1", "::ffff:192.0.2.1", "fe80::1%3")
+   address of exactly n bytes (no brackets, no port, no host names) and store it with `port`.
+   A zone ("%" + decimal interface index) is accepted on IPv6 only. IPv4 accepts exactly four
+   decimal parts 0-255 without leading zeros (no octal, no shorthand forms).
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG (NULL pointer); KVS_ERR_PARSE (not such an address; *out is
+   then cleared). */
+KVS_DEF kvs_result kvs_addr_parse(kvs_addr *out, const char *s, size_t n, uint16_t port);
+
+/* Format an address: IPv6 in RFC 5952 canonical form. with_port: 0 = address only,
+   1 = "192.0.2.1:3478" / "[2001:db8::1]:3478". Always NUL-terminates when cap > 0.
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG (NULL out, or an address of family KVS_AF_NONE);
+   KVS_ERR_BUFFER_TOO_SMALL (*out_len, when out_len is not NULL, is the size needed including
+   the NUL; KVS_ADDR_STRLEN always suffices). out_len may be NULL; on success it gets the length
+   without the NUL. */
+KVS_DEF kvs_result kvs_addr_format(const kvs_addr *a, int with_port, char *out, size_t cap,
+                                   size_t *out_len);
+
+/* 1 when a and b have the same family, address, port and scope, else 0. */
+KVS_DEF int kvs_addr_equal(const kvs_addr *a, const kvs_addr *b);
+/* 1 for 127.0.0.0/8 and ::1. */
+KVS_DEF int kvs_addr_is_loopback(const kvs_addr *a);
+/* 1 for 169.254.0.0/16 and fe80::/10. */
+KVS_DEF int kvs_addr_is_link_local(const kvs_addr *a);
+
+/* ==== [9] >>api-posix  the optional POSIX platform (KVS_PLATFORM_POSIX) ==================== */
+/* depends on: >>api-platform.  entry points: kvs_posix_*                                         */
+
+#if KVS_PLATFORM_POSIX
+typedef struct kvs_posix {
+    struct {
+        int fd[KVS_POSIX_MAX_SOCKETS];             /* -1 = free slot */
+        uint8_t kind[KVS_POSIX_MAX_SOCKETS];       /* 1 = UDP, 2 = TCP */
+        uint8_t family[KVS_POSIX_MAX_SOCKETS];     /* KVS_AF_INET or KVS_AF_INET6 */
+        uint8_t connecting[KVS_POSIX_MAX_SOCKETS]; /* TCP: 0 = done, 1 = in progress, 2 = failed */
+        uint32_t truncated; /* datagrams discarded because the buffer was too small */
+    } priv;
+    int log_level; /* kvs_posix_log prints records of this level or more severe; 0 = KVS_LOG_INFO */
+} kvs_posix;
+
+/* Prepare a POSIX platform state (no system call is made). */
+KVS_DEF void kvs_posix_init(kvs_posix *px);
+/* Close every socket the state still tracks. */
+KVS_DEF void kvs_posix_deinit(kvs_posix *px);
+/* Fill *pf with the POSIX callbacks and pf->user = px (alloc/free stay NULL: malloc is used;
+   log = kvs_posix_log, one line per record on stderr, filtered by px->log_level). Linux needs
+   <sys/random.h> (glibc 2.25, musl 1.1.20, Android API 28 or later). */
+KVS_DEF void kvs_posix_platform(kvs_posix *px, kvs_platform *pf);
+/* Wait until one of the tracked sockets is readable, in error, or a connecting TCP socket
+   completes, or until `deadline` on the kvs_posix_now clock (KVS_TIME_NEVER: no limit; with no
+   socket tracked that waits for a signal). Returns the number of ready sockets, 0 on timeout or
+   when a signal interrupted the wait, KVS_ERR_INVALID_ARG for px == NULL, KVS_ERR_IO. */
+KVS_DEF int kvs_posix_wait(kvs_posix *px, kvs_time deadline);
+/* The POSIX callbacks, usable on their own (user = a kvs_posix *, where one is needed). */
+KVS_DEF kvs_time kvs_posix_now(void *user);
+KVS_DEF int64_t kvs_posix_unix_time(void *user);
+KVS_DEF int kvs_posix_random(void *user, void *buf, size_t len);
+KVS_DEF int kvs_posix_udp_open(void *user, const kvs_addr *local, kvs_sock *out,
+                               kvs_addr *bound);
+KVS_DEF int kvs_posix_udp_send(void *user, kvs_sock s, const kvs_addr *to, const void *p,
+                               size_t n);
+KVS_DEF int kvs_posix_udp_recv(void *user, kvs_sock s, kvs_addr *from, void *p, size_t cap);
+KVS_DEF int kvs_posix_tcp_connect(void *user, const kvs_addr *to, kvs_sock *out);
+KVS_DEF int kvs_posix_tcp_send(void *user, kvs_sock s, const void *p, size_t n);
+KVS_DEF int kvs_posix_tcp_recv(void *user, kvs_sock s, void *p, size_t cap);
+KVS_DEF void kvs_posix_sock_close(void *user, kvs_sock s);
+KVS_DEF int kvs_posix_resolve(void *user, const char *host, uint16_t port, kvs_addr *out, int max);
+KVS_DEF int kvs_posix_local_addresses(void *user, kvs_addr *out, int max);
+KVS_DEF void kvs_posix_log(void *user, int level, int item, const char *msg, int line);
+#endif
+
+/* ==== [10] >>api-testing  test hooks (KVS_TESTING only) =================================== */
+/* depends on: >>api-client.  entry points: kvs_testing_*                                         */
+
+#if KVS_TESTING
+/* A seeded, deterministic generator for tests: NOT cryptographically secure. */
+typedef struct kvs_testing_rng {
+    uint64_t s;
+    int fail; /* 1: kvs_testing_random fails */
+} kvs_testing_rng;
+KVS_DEF void kvs_testing_rng_seed(kvs_testing_rng *r, uint64_t seed);
+/* A kvs_platform.random implementation; user = a kvs_testing_rng *. */
+KVS_DEF int kvs_testing_random(void *user, void *buf, size_t len);
+/* Make the n-th allocation from now on fail (1 = the next one); 0 switches it off. */
+KVS_DEF void kvs_testing_fail_alloc(kvs_client *c, uint32_t n);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVSWEBRTC_H_INCLUDED */
+
+/* ============================================================================================ */
+/*                                      IMPLEMENTATION                                          */
+/* ============================================================================================ */
+
+#if defined(KVSWEBRTC_IMPLEMENTATION) && !defined(KVSWEBRTC_IMPLEMENTATION_INCLUDED)
+#define KVSWEBRTC_IMPLEMENTATION_INCLUDED
+
+/* ==== [11] >>prelude  config checks, libc macros, KVS_ASSERT, byte order, bounded cursors ==== */
+/* depends on: the public half.  entry points: none.
+   The cursors are the only way parsers read and serialisers write:
+   - kvs__rd {p, end, err}: every read checks the bounds; the first overrun sets err, which then
+     sticks: later reads return 0 and move nothing. Check kvs__rd_ok once at the end.
+   - kvs__wr {p, cap, len, err}: writes past cap are not stored but still counted, so len is the
+     size the whole output needs; p == NULL with cap == 0 measures. kvs__wr_result turns that into
+     KVS_ERR_BUFFER_TOO_SMALL with the needed size.                                              */
+
+#ifndef KVS_NO_MALLOC
+#define KVS_NO_MALLOC 0
+#endif
+#ifndef KVS_NO_LOG_STRINGS
+#define KVS_NO_LOG_STRINGS 0
+#endif
+#ifndef KVS_LOG_LEVEL_MAX
+#if KVS_TESTING
+#define KVS_LOG_LEVEL_MAX KVS_LOG_DEBUG
+#else
+#define KVS_LOG_LEVEL_MAX KVS_LOG_INFO
+#endif
+#endif
+#ifndef KVS_LOG_LINE_MAX
+#define KVS_LOG_LINE_MAX 192
+#endif
+#ifndef KVS_MEM_FILL
+#define KVS_MEM_FILL KVS_TESTING
+#endif
+#ifndef KVS_JSON_MAX_DEPTH
+#define KVS_JSON_MAX_DEPTH 32
+#endif
+#ifndef KVS_BEARSSL_INCLUDE
+#define KVS_BEARSSL_INCLUDE <bearssl.h>
+#endif
+
+#if KVS_JSON_MAX_DEPTH < 1 || KVS_JSON_MAX_DEPTH > 64
+#error "KVS_JSON_MAX_DEPTH must be 1..64 (the reader keeps one bit per level in a uint64_t)"
+#endif
+#if KVS_MAX_PEERS < 1 || KVS_MAX_PEERS > 64
+#error "KVS_MAX_PEERS must be 1..64"
+#endif
+#if KVS_LOG_LINE_MAX < 32
+#error "KVS_LOG_LINE_MAX must be at least 32"
+#endif
+#if KVS_LOG_LEVEL_MAX < 0 || KVS_LOG_LEVEL_MAX > KVS_LOG_TRACE
+#error "KVS_LOG_LEVEL_MAX must be 0 (nothing) .. KVS_LOG_TRACE"
+#endif
+
+#include <stdarg.h>
+#include <stdio.h>
+#if !KVS_NO_MALLOC || KVS_TESTING
+#include <stdlib.h>
+#endif
+#include KVS_BEARSSL_INCLUDE
+
+#ifndef KVS_MEMCPY
+#define KVS_MEMCPY(d, s, n) memcpy((d), (s), (n))
+#endif
+#ifndef KVS_MEMMOVE
+#define KVS_MEMMOVE(d, s, n) memmove((d), (s), (n))
+#endif
+#ifndef KVS_MEMSET
+#define KVS_MEMSET(d, c, n) memset((d), (c), (n))
+#endif
+#ifndef KVS_MEMCMP
+#define KVS_MEMCMP(a, b, n) memcmp((a), (b), (n))
+#endif
+#ifndef KVS_STRLEN
+#define KVS_STRLEN(s) strlen(s)
+#endif
+#ifndef KVS_VSNPRINTF
+#define KVS_VSNPRINTF(b, n, f, a) vsnprintf((b), (n), (f), (a))
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define KVS__UNUSED __attribute__((unused))
+#define KVS__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define KVS__UNUSED
+#define KVS__PRINTF(f, a)
+#endif
+
+/* Internal linkage: static, unless KVS_TESTING exports the internals to multi-file tests. */
+#if KVS_TESTING
+#define KVS_PRIVATE
+#else
+#define KVS_PRIVATE static KVS__UNUSED
+#endif
+/* Definitions of the public functions (their declarations carry KVS_DEF). */
+#if KVS_STATIC
+#define KVS__API static KVS__UNUSED
+#else
+#define KVS__API
+#endif
+
+#ifndef KVS_ASSERT
+#if KVS_TESTING
+KVS_PRIVATE void kvs__assert_fail(const char *expr, const char *file, int line) {
+    fprintf(stderr, "%s:%d: KVS_ASSERT(%s) failed\n", file, line, expr);
+    abort();
+}
+#define KVS_ASSERT(x) ((x) ? (void)0 : kvs__assert_fail(#x, __FILE__, __LINE__))
+#else
+#include <assert.h>
+#define KVS_ASSERT(x) assert(x)
+#endif
+#endif
+
+#define KVS__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define KVS__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define KVS__MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* --- big-endian (network order) and little-endian accessors; never cast a packet to a struct --- */
+
+KVS_PRIVATE uint16_t kvs__get_u16(const uint8_t *p) {
+    return (uint16_t)(((unsigned)p[0] << 8) | (unsigned)p[1]);
+}
+KVS_PRIVATE uint32_t kvs__get_u24(const uint8_t *p) {
+    return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | (uint32_t)p[2];
+}
+KVS_PRIVATE uint32_t kvs__get_u32(const uint8_t *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+KVS_PRIVATE uint64_t kvs__get_u48(const uint8_t *p) {
+    return ((uint64_t)kvs__get_u16(p) << 32) | (uint64_t)kvs__get_u32(p + 2);
+}
+KVS_PRIVATE uint64_t kvs__get_u64(const uint8_t *p) {
+    return ((uint64_t)kvs__get_u32(p) << 32) | (uint64_t)kvs__get_u32(p + 4);
+}
+KVS_PRIVATE uint32_t kvs__get_u32le(const uint8_t *p) {
+    return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | (uint32_t)p[0];
+}
+KVS_PRIVATE void kvs__put_u16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+KVS_PRIVATE void kvs__put_u24(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 16);
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+}
+KVS_PRIVATE void kvs__put_u32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+KVS_PRIVATE void kvs__put_u48(uint8_t *p, uint64_t v) {
+    kvs__put_u16(p, (uint16_t)(v >> 32));
+    kvs__put_u32(p + 2, (uint32_t)v);
+}
+KVS_PRIVATE void kvs__put_u64(uint8_t *p, uint64_t v) {
+    kvs__put_u32(p, (uint32_t)(v >> 32));
+    kvs__put_u32(p + 4, (uint32_t)v);
+}
+KVS_PRIVATE void kvs__put_u32le(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* --- read cursor ------------------------------------------------------------------------------ */
+
+typedef struct kvs__rd {
+    const uint8_t *p;
+    const uint8_t *end;
+    int err; /* sticky: set by the first read past the end */
+} kvs__rd;
+
+KVS_PRIVATE void kvs__rd_init(kvs__rd *r, const void *p, size_t n) {
+    r->p = (const uint8_t *)p;
+    r->end = r->p ? r->p + n : r->p;
+    r->err = 0;
+}
+KVS_PRIVATE size_t kvs__rd_left(const kvs__rd *r) {
+    return r->err ? 0 : (size_t)(r->end - r->p);
+}
+KVS_PRIVATE int kvs__rd_ok(const kvs__rd *r) {
+    return !r->err;
+}
+/* Borrow the next n bytes (NULL and err set when fewer remain). */
+KVS_PRIVATE const uint8_t *kvs__rd_ptr(kvs__rd *r, size_t n) {
+    const uint8_t *q;
+    if (r->err || (size_t)(r->end - r->p) < n) {
+        r->err = 1;
+        return NULL;
+    }
+    q = r->p;
+    r->p += n;
+    return q;
+}
+KVS_PRIVATE void kvs__rd_skip(kvs__rd *r, size_t n) {
+    (void)kvs__rd_ptr(r, n);
+}
+KVS_PRIVATE void kvs__rd_bytes(kvs__rd *r, void *out, size_t n) {
+    const uint8_t *q = kvs__rd_ptr(r, n);
+    if (q)
+        KVS_MEMCPY(out, q, n);
+    else if (n)
+        KVS_MEMSET(out, 0, n);
+}
+/* A sub-cursor over the next n bytes (a length-prefixed field); the parent moves past them. */
+KVS_PRIVATE kvs__rd kvs__rd_sub(kvs__rd *r, size_t n) {
+    kvs__rd s;
+    const uint8_t *q = kvs__rd_ptr(r, n);
+    kvs__rd_init(&s, q, q ? n : 0);
+    s.err = q ? 0 : 1;
+    return s;
+}
+KVS_PRIVATE uint8_t kvs__rd_u8(kvs__rd *r) {
+    const uint8_t *q = kvs__rd_ptr(r, 1);
+    return q ? q[0] : 0;
+}
+KVS_PRIVATE uint16_t kvs__rd_u16(kvs__rd *r) {
+    const uint8_t *q = kvs__rd_ptr(r, 2);
+    return q ? kvs__get_u16(q) : 0;
+}
+KVS_PRIVATE uint32_t kvs__rd_u24(kvs__rd *r) {
+    const uint8_t *q = kvs__rd_ptr(r, 3);
+    return q ? kvs__get_u24(q) : 0;
+}
+KVS_PRIVATE uint32_t kvs__rd_u32(kvs__rd *r) {
+    const uint8_t *q = kvs__rd_ptr(r, 4);
+    return q ? kvs__get_u32(q) : 0;
+}
+KVS_PRIVATE uint64_t kvs__rd_u48(kvs__rd *r) {
+    const uint8_t *q = kvs__rd_ptr(r, 6);
+    return q ? kvs__get_u48(q) : 0;
+}
+KVS_PRIVATE uint64_t kvs__rd_u64(kvs__rd *r) {
+    const uint8_t *q = kvs__rd_ptr(r, 8);
+    return q ? kvs__get_u64(q) : 0;
+}
+
+/* --- write cursor ----------------------------------------------------------------------------- */
+
+typedef struct kvs__wr {
+    uint8_t *p;
+    size_t cap;
+    size_t len; /* bytes the output needs so far (may exceed cap) */
+    int err;    /* sticky: 1 = something did not fit, 2 = the size itself overflowed */
+} kvs__wr;
+
+KVS_PRIVATE void kvs__wr_init(kvs__wr *w, void *p, size_t cap) {
+    w->p = (uint8_t *)p;
+    w->cap = p ? cap : 0;
+    w->len = 0;
+    w->err = 0;
+}
+/* The bytes that still fit before the first overflow (text output stays a clean prefix). */
+KVS_PRIVATE size_t kvs__wr_room(const kvs__wr *w) {
+    return w->err ? 0 : w->cap - KVS__MIN(w->cap, w->len);
+}
+/* Reserve n bytes: a pointer to write them, or NULL when they do not fit (still counted). */
+KVS_PRIVATE uint8_t *kvs__wr_reserve(kvs__wr *w, size_t n) {
+    uint8_t *q;
+    if (w->err == 2)
+        return NULL;
+    if (n > (size_t)-1 - w->len) {
+        w->err = 2;
+        return NULL;
+    }
+    if (n == 0)
+        return NULL;
+    if (kvs__wr_room(w) < n) {
+        w->err = 1;
+        w->len += n;
+        return NULL;
+    }
+    q = w->p + w->len;
+    w->len += n;
+    return q;
+}
+KVS_PRIVATE void kvs__wr_bytes(kvs__wr *w, const void *p, size_t n) {
+    size_t room = kvs__wr_room(w);
+    uint8_t *q = kvs__wr_reserve(w, n);
+    if (q && n)
+        KVS_MEMCPY(q, p, n);
+    else if (!q && room && room < n)
+        KVS_MEMCPY(w->p + w->cap - room, p, room);
+}
+KVS_PRIVATE void kvs__wr_fill(kvs__wr *w, uint8_t v, size_t n) {
+    size_t room = kvs__wr_room(w);
+    uint8_t *q = kvs__wr_reserve(w, n);
+    if (q && n)
+        KVS_MEMSET(q, v, n);
+    else if (!q && room && room < n)
+        KVS_MEMSET(w->p + w->cap - room, v, room);
+}
+KVS_PRIVATE void kvs__wr_cstr(kvs__wr *w, const char *s) {
+    kvs__wr_bytes(w, s, KVS_STRLEN(s));
+}
+KVS_PRIVATE void kvs__wr_u8(kvs__wr *w, uint8_t v) {
+    uint8_t *q = kvs__wr_reserve(w, 1);
+    if (q)
+        q[0] = v;
+}
+KVS_PRIVATE void kvs__wr_u16(kvs__wr *w, uint16_t v) {
+    uint8_t *q = kvs__wr_reserve(w, 2);
+    if (q)
+        kvs__put_u16(q, v);
+}
+KVS_PRIVATE void kvs__wr_u24(kvs__wr *w, uint32_t v) {
+    uint8_t *q = kvs__wr_reserve(w, 3);
+    if (q)
+        kvs__put_u24(q, v);
+}
+KVS_PRIVATE void kvs__wr_u32(kvs__wr *w, uint32_t v) {
+    uint8_t *q = kvs__wr_reserve(w, 4);
+    if (q)
+        kvs__put_u32(q, v);
+}
+KVS_PRIVATE void kvs__wr_u48(kvs__wr *w, uint64_t v) {
+    uint8_t *q = kvs__wr_reserve(w, 6);
+    if (q)
+        kvs__put_u48(q, v);
+}
+KVS_PRIVATE void kvs__wr_u64(kvs__wr *w, uint64_t v) {
+    uint8_t *q = kvs__wr_reserve(w, 8);
+    if (q)
+        kvs__put_u64(q, v);
+}
+/* Write decimal digits of v (no sign, no padding). */
+KVS_PRIVATE void kvs__wr_dec(kvs__wr *w, uint64_t v) {
+    char tmp[20];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v);
+    kvs__wr_bytes(w, tmp + i, sizeof tmp - i);
+}
+/* Patch 2 bytes at offset off (a length field reserved earlier); ignored if not stored. */
+KVS_PRIVATE void kvs__wr_patch_u16(kvs__wr *w, size_t off, uint16_t v) {
+    if (w->p && off <= w->cap && w->cap - off >= 2 && off + 2 <= w->len)
+        kvs__put_u16(w->p + off, v);
+}
+/* KVS_OK, or KVS_ERR_BUFFER_TOO_SMALL with *out_len = the size needed (KVS_ERR_LIMIT when the
+   size does not fit a size_t). out_len may be NULL. */
+KVS_PRIVATE kvs_result kvs__wr_result(const kvs__wr *w, size_t *out_len) {
+    if (out_len)
+        *out_len = w->len;
+    if (w->err == 2)
+        return KVS_ERR_LIMIT;
+    return w->err ? KVS_ERR_BUFFER_TOO_SMALL : KVS_OK;
+}
+/* NUL-terminate text output: the NUL is counted in the size needed but not in *out_len. */
+KVS_PRIVATE kvs_result kvs__wr_result_str(kvs__wr *w, size_t *out_len) {
+    kvs_result r;
+    kvs__wr_u8(w, 0);
+    r = kvs__wr_result(w, out_len);
+    if (r == KVS_OK && out_len)
+        *out_len -= 1;
+    else if (r != KVS_OK && w->p && w->cap)
+        w->p[w->cap - 1] = 0; /* the stored part is a clean prefix: truncate it */
+    return r;
+}
+
+/* ==== [12] >>util  hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses =============== */
+/* depends on: >>prelude.  entry points: kvs_addr_* and kvs_version go through >>api.
+   - CRC-32 is the ISO-HDLC / zlib CRC (reflected 0x04C11DB7) that STUN FINGERPRINT (RFC 8489
+     section 14.7) XORs with 0x5354554e; CRC-32c is the Castagnoli CRC of SCTP (RFC 4960 appendix B,
+     RFC 3720 B.4). Both take and return the finished value, so calls chain over pieces:
+     crc = kvs__util_crc32(crc, piece, n) starting from crc = 0.
+   - Percent-encoding is RFC 3986 section 2: the unreserved set A-Z a-z 0-9 - . _ ~ stays, every
+     other byte becomes %XX with upper-case hex (what AWS SigV4 requires).
+   - Dates cover 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z (the four-digit year forms);
+     conversions use Howard Hinnant's days-from-civil algorithms, exact for the proleptic Gregorian
+     calendar; there is no time zone or leap second table.
+   - Addresses: numeric IPv4 / IPv6 text forms (RFC 4291 section 2.2, RFC 6874 zones as decimal
+     interface indexes) and RFC 5952 canonical output.                                           */
+
+static const uint32_t kvs__util_crc32_table[256] = {
+    0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+    0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+    0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+    0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+    0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+    0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+    0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+    0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+    0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+    0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+    0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+    0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+    0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+    0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+    0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+    0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+    0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+    0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+    0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+    0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+    0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+    0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+    0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+    0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+    0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+    0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+    0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+    0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+    0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+    0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+    0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+    0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+    0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+    0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+    0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+    0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+    0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+    0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+    0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+    0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+    0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+    0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+    0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+};
+static const uint32_t kvs__util_crc32c_table[256] = {
+    0x00000000u, 0xf26b8303u, 0xe13b70f7u, 0x1350f3f4u, 0xc79a971fu, 0x35f1141cu,
+    0x26a1e7e8u, 0xd4ca64ebu, 0x8ad958cfu, 0x78b2dbccu, 0x6be22838u, 0x9989ab3bu,
+    0x4d43cfd0u, 0xbf284cd3u, 0xac78bf27u, 0x5e133c24u, 0x105ec76fu, 0xe235446cu,
+    0xf165b798u, 0x030e349bu, 0xd7c45070u, 0x25afd373u, 0x36ff2087u, 0xc494a384u,
+    0x9a879fa0u, 0x68ec1ca3u, 0x7bbcef57u, 0x89d76c54u, 0x5d1d08bfu, 0xaf768bbcu,
+    0xbc267848u, 0x4e4dfb4bu, 0x20bd8edeu, 0xd2d60dddu, 0xc186fe29u, 0x33ed7d2au,
+    0xe72719c1u, 0x154c9ac2u, 0x061c6936u, 0xf477ea35u, 0xaa64d611u, 0x580f5512u,
+    0x4b5fa6e6u, 0xb93425e5u, 0x6dfe410eu, 0x9f95c20du, 0x8cc531f9u, 0x7eaeb2fau,
+    0x30e349b1u, 0xc288cab2u, 0xd1d83946u, 0x23b3ba45u, 0xf779deaeu, 0x05125dadu,
+    0x1642ae59u, 0xe4292d5au, 0xba3a117eu, 0x4851927du, 0x5b016189u, 0xa96ae28au,
+    0x7da08661u, 0x8fcb0562u, 0x9c9bf696u, 0x6ef07595u, 0x417b1dbcu, 0xb3109ebfu,
+    0xa0406d4bu, 0x522bee48u, 0x86e18aa3u, 0x748a09a0u, 0x67dafa54u, 0x95b17957u,
+    0xcba24573u, 0x39c9c670u, 0x2a993584u, 0xd8f2b687u, 0x0c38d26cu, 0xfe53516fu,
+    0xed03a29bu, 0x1f682198u, 0x5125dad3u, 0xa34e59d0u, 0xb01eaa24u, 0x42752927u,
+    0x96bf4dccu, 0x64d4cecfu, 0x77843d3bu, 0x85efbe38u, 0xdbfc821cu, 0x2997011fu,
+    0x3ac7f2ebu, 0xc8ac71e8u, 0x1c661503u, 0xee0d9600u, 0xfd5d65f4u, 0x0f36e6f7u,
+    0x61c69362u, 0x93ad1061u, 0x80fde395u, 0x72966096u, 0xa65c047du, 0x5437877eu,
+    0x4767748au, 0xb50cf789u, 0xeb1fcbadu, 0x197448aeu, 0x0a24bb5au, 0xf84f3859u,
+    0x2c855cb2u, 0xdeeedfb1u, 0xcdbe2c45u, 0x3fd5af46u, 0x7198540du, 0x83f3d70eu,
+    0x90a324fau, 0x62c8a7f9u, 0xb602c312u, 0x44694011u, 0x5739b3e5u, 0xa55230e6u,
+    0xfb410cc2u, 0x092a8fc1u, 0x1a7a7c35u, 0xe811ff36u, 0x3cdb9bddu, 0xceb018deu,
+    0xdde0eb2au, 0x2f8b6829u, 0x82f63b78u, 0x709db87bu, 0x63cd4b8fu, 0x91a6c88cu,
+    0x456cac67u, 0xb7072f64u, 0xa457dc90u, 0x563c5f93u, 0x082f63b7u, 0xfa44e0b4u,
+    0xe9141340u, 0x1b7f9043u, 0xcfb5f4a8u, 0x3dde77abu, 0x2e8e845fu, 0xdce5075cu,
+    0x92a8fc17u, 0x60c37f14u, 0x73938ce0u, 0x81f80fe3u, 0x55326b08u, 0xa759e80bu,
+    0xb4091bffu, 0x466298fcu, 0x1871a4d8u, 0xea1a27dbu, 0xf94ad42fu, 0x0b21572cu,
+    0xdfeb33c7u, 0x2d80b0c4u, 0x3ed04330u, 0xccbbc033u, 0xa24bb5a6u, 0x502036a5u,
+    0x4370c551u, 0xb11b4652u, 0x65d122b9u, 0x97baa1bau, 0x84ea524eu, 0x7681d14du,
+    0x2892ed69u, 0xdaf96e6au, 0xc9a99d9eu, 0x3bc21e9du, 0xef087a76u, 0x1d63f975u,
+    0x0e330a81u, 0xfc588982u, 0xb21572c9u, 0x407ef1cau, 0x532e023eu, 0xa145813du,
+    0x758fe5d6u, 0x87e466d5u, 0x94b49521u, 0x66df1622u, 0x38cc2a06u, 0xcaa7a905u,
+    0xd9f75af1u, 0x2b9cd9f2u, 0xff56bd19u, 0x0d3d3e1au, 0x1e6dcdeeu, 0xec064eedu,
+    0xc38d26c4u, 0x31e6a5c7u, 0x22b65633u, 0xd0ddd530u, 0x0417b1dbu, 0xf67c32d8u,
+    0xe52cc12cu, 0x1747422fu, 0x49547e0bu, 0xbb3ffd08u, 0xa86f0efcu, 0x5a048dffu,
+    0x8ecee914u, 0x7ca56a17u, 0x6ff599e3u, 0x9d9e1ae0u, 0xd3d3e1abu, 0x21b862a8u,
+    0x32e8915cu, 0xc083125fu, 0x144976b4u, 0xe622f5b7u, 0xf5720643u, 0x07198540u,
+    0x590ab964u, 0xab613a67u, 0xb831c993u, 0x4a5a4a90u, 0x9e902e7bu, 0x6cfbad78u,
+    0x7fab5e8cu, 0x8dc0dd8fu, 0xe330a81au, 0x115b2b19u, 0x020bd8edu, 0xf0605beeu,
+    0x24aa3f05u, 0xd6c1bc06u, 0xc5914ff2u, 0x37faccf1u, 0x69e9f0d5u, 0x9b8273d6u,
+    0x88d28022u, 0x7ab90321u, 0xae7367cau, 0x5c18e4c9u, 0x4f48173du, 0xbd23943eu,
+    0xf36e6f75u, 0x0105ec76u, 0x12551f82u, 0xe03e9c81u, 0x34f4f86au, 0xc69f7b69u,
+    0xd5cf889du, 0x27a40b9eu, 0x79b737bau, 0x8bdcb4b9u, 0x988c474du, 0x6ae7c44eu,
+    0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
+};
+
+KVS_PRIVATE uint32_t kvs__util_crc32(uint32_t crc, const void *p, size_t n) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    crc = ~crc;
+    for (i = 0; i < n; i++)
+        crc = kvs__util_crc32_table[(crc ^ b[i]) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+KVS_PRIVATE uint32_t kvs__util_crc32c(uint32_t crc, const void *p, size_t n) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    crc = ~crc;
+    for (i = 0; i < n; i++)
+        crc = kvs__util_crc32c_table[(crc ^ b[i]) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* --- characters and hex ------------------------------------------------------------------------ */
+
+KVS_PRIVATE int kvs__util_is_digit(int c) {
+    return c >= '0' && c <= '9';
+}
+KVS_PRIVATE int kvs__util_lower(int c) {
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+/* The value of one hex digit, or -1. */
+KVS_PRIVATE int kvs__util_hex_val(int c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+/* 1 when s[0..n) equals the NUL-terminated lit, ASCII case ignored. */
+KVS_PRIVATE int kvs__util_eq_nocase(const char *s, size_t n, const char *lit) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!lit[i] || kvs__util_lower((unsigned char)s[i]) != kvs__util_lower((unsigned char)lit[i]))
+            return 0;
+    return lit[n] == 0;
+}
+
+KVS_PRIVATE void kvs__util_hex_encode(kvs__wr *w, const void *p, size_t n, int upper) {
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        kvs__wr_u8(w, (uint8_t)digits[b[i] >> 4]);
+        kvs__wr_u8(w, (uint8_t)digits[b[i] & 15u]);
+    }
+}
+
+/* Decode n hex digits (either case) into w. KVS_ERR_PARSE for an odd count or a non-hex byte
+   (nothing is written then). */
+KVS_PRIVATE kvs_result kvs__util_hex_decode(const char *s, size_t n, kvs__wr *w) {
+    size_t i;
+    if (n % 2u)
+        return KVS_ERR_PARSE;
+    for (i = 0; i < n; i++)
+        if (kvs__util_hex_val((unsigned char)s[i]) < 0)
+            return KVS_ERR_PARSE;
+    for (i = 0; i < n; i += 2)
+        kvs__wr_u8(w, (uint8_t)(kvs__util_hex_val((unsigned char)s[i]) * 16 +
+                                kvs__util_hex_val((unsigned char)s[i + 1])));
+    return KVS_OK;
+}
+
+/* --- percent-encoding (RFC 3986) --------------------------------------------------------------- */
+
+KVS_PRIVATE int kvs__util_is_unreserved(int c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+/* Percent-encode n bytes into w. keep_slash = 1 leaves '/' as is (SigV4 canonical URI paths). */
+KVS_PRIVATE void kvs__util_pct_encode(kvs__wr *w, const void *p, size_t n, int keep_slash) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (kvs__util_is_unreserved(b[i]) || (keep_slash && b[i] == '/')) {
+            kvs__wr_u8(w, b[i]);
+        } else {
+            kvs__wr_u8(w, '%');
+            kvs__util_hex_encode(w, b + i, 1, 1);
+        }
+    }
+}
+
+/* Decode %XX escapes (either case) into w; plus_is_space = 1 maps '+' to ' ' (form encoding).
+   KVS_ERR_PARSE for '%' not followed by two hex digits. */
+KVS_PRIVATE kvs_result kvs__util_pct_decode(const char *s, size_t n, kvs__wr *w, int plus_is_space) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            int hi, lo;
+            if (n - i < 3)
+                return KVS_ERR_PARSE;
+            hi = kvs__util_hex_val((unsigned char)s[i + 1]);
+            lo = kvs__util_hex_val((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return KVS_ERR_PARSE;
+            kvs__wr_u8(w, (uint8_t)(hi * 16 + lo));
+            i += 2;
+        } else {
+            kvs__wr_u8(w, (uint8_t)(plus_is_space && c == '+' ? ' ' : c));
+        }
+    }
+    return KVS_OK;
+}
+
+/* --- dates ------------------------------------------------------------------------------------- */
+
+#define KVS__UTIL_TIME_MAX ((int64_t)253402300799) /* 9999-12-31T23:59:59Z */
+
+typedef struct kvs__util_tm {
+    int year, mon, day, hour, min, sec; /* mon 1..12, day 1..31 */
+} kvs__util_tm;
+
+KVS_PRIVATE int64_t kvs__util_days_from_civil(int64_t y, int m, int d) {
+    int64_t era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+KVS_PRIVATE int kvs__util_days_in_month(int y, int m) {
+    static const uint8_t days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 ? 28 + leap : days[m - 1];
+}
+
+/* Split unix time t (0..KVS__UTIL_TIME_MAX) into UTC fields. KVS_ERR_INVALID_ARG out of range. */
+KVS_PRIVATE kvs_result kvs__util_gmtime(int64_t t, kvs__util_tm *tm) {
+    int64_t z, era, doe, yoe, doy, mp, secs;
+    if (t < 0 || t > KVS__UTIL_TIME_MAX)
+        return KVS_ERR_INVALID_ARG;
+    secs = t % 86400;
+    z = t / 86400 + 719468;
+    era = z / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    tm->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    tm->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+    tm->year = (int)(yoe + era * 400 + (tm->mon <= 2));
+    tm->hour = (int)(secs / 3600);
+    tm->min = (int)(secs / 60 % 60);
+    tm->sec = (int)(secs % 60);
+    return KVS_OK;
+}
+
+/* The unix time of UTC fields, validated (second 60 is accepted as a leap second and counts as
+   the next minute). KVS_ERR_PARSE for impossible fields or a result outside the range. */
+KVS_PRIVATE kvs_result kvs__util_timegm(const kvs__util_tm *tm, int64_t *t) {
+    int64_t v;
+    if (tm->year < 1970 || tm->year > 9999 || tm->mon < 1 || tm->mon > 12 || tm->day < 1 ||
+        tm->day > kvs__util_days_in_month(tm->year, tm->mon) || tm->hour < 0 || tm->hour > 23 ||
+        tm->min < 0 || tm->min > 59 || tm->sec < 0 || tm->sec > 60)
+        return KVS_ERR_PARSE;
+    v = kvs__util_days_from_civil(tm->year, tm->mon, tm->day) * 86400 + tm->hour * 3600 +
+        tm->min * 60 + tm->sec;
+    if (v > KVS__UTIL_TIME_MAX)
+        return KVS_ERR_PARSE;
+    *t = v;
+    return KVS_OK;
+}
+
+KVS_PRIVATE void kvs__util_put_dec(char *out, int v, int digits) {
+    while (digits-- > 0) {
+        out[digits] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* "YYYYMMDDTHHMMSSZ" (AWS X-Amz-Date) into out[17], NUL-terminated. */
+KVS_PRIVATE kvs_result kvs__util_amz_date(int64_t t, char out[17]) {
+    kvs__util_tm tm;
+    kvs_result r = kvs__util_gmtime(t, &tm);
+    if (r != KVS_OK)
+        return r;
+    kvs__util_put_dec(out, tm.year, 4);
+    kvs__util_put_dec(out + 4, tm.mon, 2);
+    kvs__util_put_dec(out + 6, tm.day, 2);
+    out[8] = 'T';
+    kvs__util_put_dec(out + 9, tm.hour, 2);
+    kvs__util_put_dec(out + 11, tm.min, 2);
+    kvs__util_put_dec(out + 13, tm.sec, 2);
+    out[15] = 'Z';
+    out[16] = 0;
+    return KVS_OK;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" (ISO 8601 / RFC 3339, UTC) into out[21], NUL-terminated. */
+KVS_PRIVATE kvs_result kvs__util_iso8601(int64_t t, char out[21]) {
+    kvs__util_tm tm;
+    kvs_result r = kvs__util_gmtime(t, &tm);
+    if (r != KVS_OK)
+        return r;
+    kvs__util_put_dec(out, tm.year, 4);
+    out[4] = '-';
+    kvs__util_put_dec(out + 5, tm.mon, 2);
+    out[7] = '-';
+    kvs__util_put_dec(out + 8, tm.day, 2);
+    out[10] = 'T';
+    kvs__util_put_dec(out + 11, tm.hour, 2);
+    out[13] = ':';
+    kvs__util_put_dec(out + 14, tm.min, 2);
+    out[16] = ':';
+    kvs__util_put_dec(out + 17, tm.sec, 2);
+    out[19] = 'Z';
+    out[20] = 0;
+    return KVS_OK;
+}
+
+/* Read exactly `digits` decimal digits at s; -1 if any is not a digit. */
+KVS_PRIVATE int kvs__util_get_dec(const char *s, int digits) {
+    int v = 0, i;
+    for (i = 0; i < digits; i++) {
+        if (!kvs__util_is_digit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* Parse "YYYYMMDDTHHMMSSZ" (exactly 16 bytes). KVS_ERR_PARSE otherwise. */
+KVS_PRIVATE kvs_result kvs__util_amz_date_parse(const char *s, size_t n, int64_t *t) {
+    kvs__util_tm tm;
+    if (n != 16 || s[8] != 'T' || s[15] != 'Z')
+        return KVS_ERR_PARSE;
+    tm.year = kvs__util_get_dec(s, 4);
+    tm.mon = kvs__util_get_dec(s + 4, 2);
+    tm.day = kvs__util_get_dec(s + 6, 2);
+    tm.hour = kvs__util_get_dec(s + 9, 2);
+    tm.min = kvs__util_get_dec(s + 11, 2);
+    tm.sec = kvs__util_get_dec(s + 13, 2);
+    return kvs__util_timegm(&tm, t);
+}
+
+/* Parse RFC 3339 "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)" ('T'/'Z' in either case; the
+   fraction is dropped) into unix seconds. KVS_ERR_PARSE otherwise. */
+KVS_PRIVATE kvs_result kvs__util_iso8601_parse(const char *s, size_t n, int64_t *t) {
+    kvs__util_tm tm;
+    size_t i = 19;
+    int64_t v, off = 0;
+    kvs_result r;
+    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+        s[16] != ':')
+        return KVS_ERR_PARSE;
+    tm.year = kvs__util_get_dec(s, 4);
+    tm.mon = kvs__util_get_dec(s + 5, 2);
+    tm.day = kvs__util_get_dec(s + 8, 2);
+    tm.hour = kvs__util_get_dec(s + 11, 2);
+    tm.min = kvs__util_get_dec(s + 14, 2);
+    tm.sec = kvs__util_get_dec(s + 17, 2);
+    if (s[i] == '.') {
+        size_t start = ++i;
+        while (i < n && kvs__util_is_digit((unsigned char)s[i]))
+            i++;
+        if (i == start)
+            return KVS_ERR_PARSE;
+    }
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int oh, om;
+        if (n - i < 6 || s[i + 3] != ':')
+            return KVS_ERR_PARSE;
+        oh = kvs__util_get_dec(s + i + 1, 2);
+        om = kvs__util_get_dec(s + i + 4, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            return KVS_ERR_PARSE;
+        off = (int64_t)(oh * 3600 + om * 60);
+        if (s[i] == '+')
+            off = -off;
+        i += 6;
+    } else {
+        return KVS_ERR_PARSE;
+    }
+    if (i != n)
+        return KVS_ERR_PARSE;
+    r = kvs__util_timegm(&tm, &v);
+    if (r != KVS_OK)
+        return r;
+    v += off;
+    if (v < 0 || v > KVS__UTIL_TIME_MAX)
+        return KVS_ERR_PARSE;
+    *t = v;
+    return KVS_OK;
+}
+
+/* --- IP addresses ------------------------------------------------------------------------------ */
+
+/* Parse exactly n bytes of dotted-quad IPv4 into ip[4]. 1 on success, 0 otherwise. */
+KVS_PRIVATE int kvs__util_ipv4_parse(const char *s, size_t n, uint8_t ip[4]) {
+    size_t i = 0;
+    int part;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t start = i;
+        if (part > 0) {
+            if (i >= n || s[i] != '.')
+                return 0;
+            start = ++i;
+        }
+        while (i < n && kvs__util_is_digit((unsigned char)s[i]) && i - start < 3)
+            v = v * 10u + (unsigned)(s[i++] - '0');
+        if (i == start || v > 255u || (s[start] == '0' && i - start > 1))
+            return 0;
+        ip[part] = (uint8_t)v;
+    }
+    return i == n;
+}
+
+/* Parse exactly n bytes of IPv6 text (no zone) into ip[16]. 1 on success, 0 otherwise. */
+KVS_PRIVATE int kvs__util_ipv6_parse(const char *s, size_t n, uint8_t ip[16]) {
+    uint8_t tmp[16];
+    size_t i = 0;
+    int groups = 0, gap = -1;
+    if (n < 2)
+        return 0;
+    KVS_MEMSET(tmp, 0, sizeof tmp);
+    if (s[0] == ':') {
+        if (s[1] != ':')
+            return 0;
+        gap = 0;
+        i = 2;
+    }
+    while (i < n) {
+        size_t start = i;
+        unsigned v = 0;
+        while (i < n && i - start < 4 && kvs__util_hex_val((unsigned char)s[i]) >= 0)
+            v = v * 16u + (unsigned)kvs__util_hex_val((unsigned char)s[i++]);
+        if (i < n && s[i] == '.') {
+            /* embedded IPv4 in the last 32 bits */
+            size_t j = start;
+            while (j < n && s[j] != ':')
+                j++;
+            if (j != n || groups > 6 || !kvs__util_ipv4_parse(s + start, n - start, tmp + groups * 2))
+                return 0;
+            groups += 2;
+            break;
+        }
+        if (i == start || groups >= 8)
+            return 0;
+        tmp[groups * 2] = (uint8_t)(v >> 8);
+        tmp[groups * 2 + 1] = (uint8_t)v;
+        groups++;
+        if (i == n)
+            break;
+        if (s[i] != ':')
+            return 0;
+        i++;
+        if (i < n && s[i] == ':') {
+            if (gap >= 0)
+                return 0;
+            gap = groups;
+            i++;
+        } else if (i == n) {
+            return 0; /* trailing single ':' */
+        }
+    }
+    if (gap >= 0) {
+        int tail = groups - gap;
+        if (groups > 7)
+            return 0;
+        KVS_MEMMOVE(tmp + 16 - tail * 2, tmp + gap * 2, (size_t)(tail * 2));
+        KVS_MEMSET(tmp + gap * 2, 0, (size_t)((8 - groups) * 2));
+    } else if (groups != 8) {
+        return 0;
+    }
+    KVS_MEMCPY(ip, tmp, 16);
+    return 1;
+}
+
+KVS_PRIVATE kvs_result kvs__util_addr_parse(kvs_addr *out, const char *s, size_t n, uint16_t port) {
+    size_t pct = 0;
+    KVS_MEMSET(out, 0, sizeof *out);
+    out->port = port;
+    if (kvs__util_ipv4_parse(s, n, out->ip)) {
+        out->family = KVS_AF_INET;
+        return KVS_OK;
+    }
+    while (pct < n && s[pct] != '%')
+        pct++;
+    if (kvs__util_ipv6_parse(s, pct, out->ip)) {
+        if (pct < n) {
+            uint64_t scope = 0;
+            size_t i = pct + 1;
+            if (i == n || n - i > 10)
+                goto fail;
+            for (; i < n; i++) {
+                if (!kvs__util_is_digit((unsigned char)s[i]))
+                    goto fail;
+                scope = scope * 10u + (uint64_t)(s[i] - '0');
+            }
+            if (scope > 0xffffffffu)
+                goto fail;
+            out->scope_id = (uint32_t)scope;
+        }
+        out->family = KVS_AF_INET6;
+        return KVS_OK;
+    }
+fail:
+    KVS_MEMSET(out, 0, sizeof *out);
+    return KVS_ERR_PARSE;
+}
+
+KVS_PRIVATE int kvs__util_addr_is_v4mapped(const kvs_addr *a) {
+    static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return a->family == KVS_AF_INET6 && KVS_MEMCMP(a->ip, pfx, 12) == 0;
+}
+
+KVS_PRIVATE void kvs__util_ipv4_write(kvs__wr *w, const uint8_t *ip) {
+    int i;
+    for (i = 0; i < 4; i++) {
+        if (i)
+            kvs__wr_u8(w, '.');
+        kvs__wr_dec(w, ip[i]);
+    }
+}
+
+/* The address text (RFC 5952 for IPv6) into w, optionally with the port. */
+KVS_PRIVATE void kvs__util_addr_write(kvs__wr *w, const kvs_addr *a, int with_port) {
+    if (a->family == KVS_AF_INET) {
+        kvs__util_ipv4_write(w, a->ip);
+    } else {
+        int best = -1, best_len = 0, i;
+        if (with_port)
+            kvs__wr_u8(w, '[');
+        for (i = 0; i < 8;) {
+            int j = i;
+            while (j < 8 && a->ip[j * 2] == 0 && a->ip[j * 2 + 1] == 0)
+                j++;
+            if (j - i > best_len && j - i >= 2) {
+                best = i;
+                best_len = j - i;
+            }
+            i = j > i ? j : i + 1;
+        }
+        if (kvs__util_addr_is_v4mapped(a)) {
+            kvs__wr_cstr(w, "::ffff:");
+            kvs__util_ipv4_write(w, a->ip + 12);
+        } else {
+            for (i = 0; i < 8; i++) {
+                unsigned v = ((unsigned)a->ip[i * 2] << 8) | a->ip[i * 2 + 1];
+                char hex[4];
+                int k = 0;
+                if (i == best) {
+                    kvs__wr_cstr(w, "::");
+                    i += best_len - 1;
+                    continue;
+                }
+                if (i > 0 && i != best + best_len)
+                    kvs__wr_u8(w, ':');
+                do {
+                    hex[k++] = "0123456789abcdef"[v & 15u];
+                    v >>= 4;
+                } while (v);
+                while (k > 0)
+                    kvs__wr_u8(w, (uint8_t)hex[--k]);
+            }
+        }
+        if (a->scope_id) {
+            kvs__wr_u8(w, '%');
+            kvs__wr_dec(w, a->scope_id);
+        }
+        if (with_port)
+            kvs__wr_u8(w, ']');
+    }
+    if (with_port) {
+        kvs__wr_u8(w, ':');
+        kvs__wr_dec(w, a->port);
+    }
+}
+
+KVS_PRIVATE int kvs__util_addr_equal(const kvs_addr *a, const kvs_addr *b) {
+    return a->family == b->family && a->port == b->port && a->scope_id == b->scope_id &&
+           KVS_MEMCMP(a->ip, b->ip, 16) == 0;
+}
+
+KVS_PRIVATE int kvs__util_addr_is_loopback(const kvs_addr *a) {
+    static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (a->family == KVS_AF_INET)
+        return a->ip[0] == 127;
+    return a->family == KVS_AF_INET6 && KVS_MEMCMP(a->ip, lo6, 16) == 0;
+}
+
+KVS_PRIVATE int kvs__util_addr_is_link_local(const kvs_addr *a) {
+    if (a->family == KVS_AF_INET)
+        return a->ip[0] == 169 && a->ip[1] == 254;
+    return a->family == KVS_AF_INET6 && a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80;
+}
+
+/* ==== [13] >>log  log items, level ceiling, bounded formatting ============================== */
+/* depends on: >>prelude.  entry points: kvs_result_str, kvs_log_item_str, kvs_log_level_str (via
+   >>api).
+   Sections log through a kvs__log context lent by the client, with the macros below:
+     KVS__LOG_WARN(lg, ITEM)                     message = the item's text
+     KVS__LOGF_WARN(lg, ITEM, "fmt", args...)    message = "item text: formatted detail"
+   A call above the compile-time ceiling KVS_LOG_LEVEL_MAX compiles to nothing (ERROR and WARN
+   still record the item for kvs_client_last_error_item). Under KVS_NO_LOG_STRINGS the format and
+   its arguments are not compiled at all: keep side effects out of log arguments. Lines are
+   formatted into a KVS_LOG_LINE_MAX stack buffer; longer ones end in "...".                     */
+
+#if !KVS_NO_LOG_STRINGS
+static const char *const kvs__log_item_strs[] = {
+#define KVS__X(name, desc) desc,
+    KVS_LOG_ITEMS(KVS__X)
+#undef KVS__X
+};
+static const char *const kvs__log_item_names[] = {
+#define KVS__X(name, desc) #name,
+    KVS_LOG_ITEMS(KVS__X)
+#undef KVS__X
+};
+#endif
+
+KVS_PRIVATE void kvs__log_init(kvs__log *lg, const kvs_platform *pf, int *guard, int level) {
+    lg->fn = pf ? pf->log : NULL;
+    lg->user = pf ? pf->user : NULL;
+    lg->guard = guard;
+    lg->level = level;
+    lg->last_item = KVS_LOG_NONE;
+}
+
+KVS_PRIVATE void kvs__log_deliver(kvs__log *lg, int level, int item, const char *msg, int line) {
+    if (level <= KVS_LOG_WARN)
+        lg->last_item = item;
+    if (!lg->fn || level > lg->level)
+        return;
+    if (lg->guard)
+        ++*lg->guard;
+    lg->fn(lg->user, level, item, msg, line);
+    if (lg->guard)
+        --*lg->guard;
+}
+
+/* Record (and deliver) an item whose message is the item's own text. */
+KVS_PRIVATE void kvs__log_item(kvs__log *lg, int level, int item, int line) {
+#if KVS_NO_LOG_STRINGS
+    kvs__log_deliver(lg, level, item, NULL, line);
+#else
+    kvs__log_deliver(lg, level, item, kvs__log_item_strs[item], line);
+#endif
+}
+
+/* Record an item without delivering it (calls compiled out by the level ceiling). */
+KVS_PRIVATE void kvs__log_note(kvs__log *lg, int item) {
+    lg->last_item = item;
+}
+
+#if !KVS_NO_LOG_STRINGS
+KVS_PRIVATE void kvs__log_fmt(kvs__log *lg, int level, int item, int line, const char *fmt, ...)
+    KVS__PRINTF(5, 6);
+KVS_PRIVATE void kvs__log_fmt(kvs__log *lg, int level, int item, int line, const char *fmt, ...) {
+    char buf[KVS_LOG_LINE_MAX];
+    kvs__wr w;
+    va_list ap;
+    int n;
+    size_t used;
+    if (!lg->fn || level > lg->level) {
+        kvs__log_deliver(lg, level, item, NULL, line);
+        return;
+    }
+    kvs__wr_init(&w, buf, sizeof buf);
+    kvs__wr_cstr(&w, kvs__log_item_strs[item]);
+    kvs__wr_cstr(&w, ": ");
+    used = KVS__MIN(w.len, sizeof buf - 1);
+    va_start(ap, fmt);
+    n = KVS_VSNPRINTF(buf + used, sizeof buf - used, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        buf[used] = 0;
+    else if ((size_t)n >= sizeof buf - used)
+        KVS_MEMCPY(buf + sizeof buf - 4, "...", 4);
+    buf[sizeof buf - 1] = 0;
+    kvs__log_deliver(lg, level, item, buf, line);
+}
+#endif
+
+#if KVS_NO_LOG_STRINGS
+#define KVS__LOG_AT(lg, lvl, item) kvs__log_item((lg), (lvl), KVS_LOG_##item, __LINE__)
+#define KVS__LOGF_AT(lg, lvl, item, fmt, ...) kvs__log_item((lg), (lvl), KVS_LOG_##item, __LINE__)
+#else
+#define KVS__LOG_AT(lg, lvl, item) kvs__log_item((lg), (lvl), KVS_LOG_##item, __LINE__)
+#define KVS__LOGF_AT(lg, lvl, item, fmt, ...)                                                    \
+    kvs__log_fmt((lg), (lvl), KVS_LOG_##item, __LINE__, fmt, __VA_ARGS__)
+#endif
+#define KVS__LOG_OFF(lg, item) ((void)(lg))
+#define KVS__LOG_NOTE(lg, item) kvs__log_note((lg), KVS_LOG_##item)
+
+#if KVS_LOG_LEVEL_MAX >= KVS_LOG_ERROR
+#define KVS__LOG_ERROR(lg, item) KVS__LOG_AT(lg, KVS_LOG_ERROR, item)
+#define KVS__LOGF_ERROR(lg, item, ...) KVS__LOGF_AT(lg, KVS_LOG_ERROR, item, __VA_ARGS__)
+#else
+#define KVS__LOG_ERROR(lg, item) KVS__LOG_NOTE(lg, item)
+#define KVS__LOGF_ERROR(lg, item, ...) KVS__LOG_NOTE(lg, item)
+#endif
+#if KVS_LOG_LEVEL_MAX >= KVS_LOG_WARN
+#define KVS__LOG_WARN(lg, item) KVS__LOG_AT(lg, KVS_LOG_WARN, item)
+#define KVS__LOGF_WARN(lg, item, ...) KVS__LOGF_AT(lg, KVS_LOG_WARN, item, __VA_ARGS__)
+#else
+#define KVS__LOG_WARN(lg, item) KVS__LOG_NOTE(lg, item)
+#define KVS__LOGF_WARN(lg, item, ...) KVS__LOG_NOTE(lg, item)
+#endif
+#if KVS_LOG_LEVEL_MAX >= KVS_LOG_INFO
+#define KVS__LOG_INFO(lg, item) KVS__LOG_AT(lg, KVS_LOG_INFO, item)
+#define KVS__LOGF_INFO(lg, item, ...) KVS__LOGF_AT(lg, KVS_LOG_INFO, item, __VA_ARGS__)
+#else
+#define KVS__LOG_INFO(lg, item) KVS__LOG_OFF(lg, item)
+#define KVS__LOGF_INFO(lg, item, ...) KVS__LOG_OFF(lg, item)
+#endif
+#if KVS_LOG_LEVEL_MAX >= KVS_LOG_DEBUG
+#define KVS__LOG_DEBUG(lg, item) KVS__LOG_AT(lg, KVS_LOG_DEBUG, item)
+#define KVS__LOGF_DEBUG(lg, item, ...) KVS__LOGF_AT(lg, KVS_LOG_DEBUG, item, __VA_ARGS__)
+#else
+#define KVS__LOG_DEBUG(lg, item) KVS__LOG_OFF(lg, item)
+#define KVS__LOGF_DEBUG(lg, item, ...) KVS__LOG_OFF(lg, item)
+#endif
+#if KVS_LOG_LEVEL_MAX >= KVS_LOG_TRACE
+#define KVS__LOG_TRACE(lg, item) KVS__LOG_AT(lg, KVS_LOG_TRACE, item)
+#define KVS__LOGF_TRACE(lg, item, ...) KVS__LOGF_AT(lg, KVS_LOG_TRACE, item, __VA_ARGS__)
+#else
+#define KVS__LOG_TRACE(lg, item) KVS__LOG_OFF(lg, item)
+#define KVS__LOGF_TRACE(lg, item, ...) KVS__LOG_OFF(lg, item)
+#endif
+
+/* A hex dump at TRACE: one record per 16 bytes, "offset: hex  ascii". */
+KVS_PRIVATE void kvs__log_hexdump(kvs__log *lg, int item, const void *p, size_t n) {
+#if KVS_LOG_LEVEL_MAX >= KVS_LOG_TRACE && !KVS_NO_LOG_STRINGS
+    const uint8_t *b = (const uint8_t *)p;
+    size_t off, i;
+    if (!lg->fn || lg->level < KVS_LOG_TRACE)
+        return;
+    for (off = 0; off < n; off += 16) {
+        char line[80];
+        kvs__wr w;
+        size_t k = KVS__MIN((size_t)16, n - off);
+        kvs__wr_init(&w, line, sizeof line);
+        kvs__wr_u8(&w, (uint8_t)"0123456789abcdef"[(off >> 12) & 15u]);
+        kvs__wr_u8(&w, (uint8_t)"0123456789abcdef"[(off >> 8) & 15u]);
+        kvs__wr_u8(&w, (uint8_t)"0123456789abcdef"[(off >> 4) & 15u]);
+        kvs__wr_u8(&w, (uint8_t)"0123456789abcdef"[off & 15u]);
+        kvs__wr_cstr(&w, ": ");
+        for (i = 0; i < 16; i++) {
+            if (i < k)
+                kvs__util_hex_encode(&w, b + off + i, 1, 0);
+            else
+                kvs__wr_cstr(&w, "  ");
+            kvs__wr_u8(&w, ' ');
+        }
+        for (i = 0; i < k; i++)
+            kvs__wr_u8(&w, (b[off + i] >= 32 && b[off + i] < 127) ? b[off + i] : (uint8_t)'.');
+        (void)kvs__wr_result_str(&w, NULL);
+        kvs__log_deliver(lg, KVS_LOG_TRACE, item, line, __LINE__);
+    }
+#else
+    (void)lg;
+    (void)item;
+    (void)p;
+    (void)n;
+#endif
+}
+
+/* ==== [14] >>mem  the per-client memory accountant ========================================== */
+/* depends on: >>prelude, >>log.  entry points: kvs_client_memory_stats (via >>api).
+   Every allocation of a client goes through kvs__mem_alloc: the platform allocator (default
+   malloc/free unless KVS_NO_MALLOC) behind a small header that records the size, so the accountant
+   knows current and peak bytes, can enforce kvs_config.memory_limit and hands the size back to the
+   platform's free. With KVS_MEM_FILL, new blocks are filled with 0xAA and freed ones with 0x55,
+   so reads of uninitialised or freed memory show up in tests.                                    */
+
+/* The block header: as large and as aligned as the most demanding scalar type, so the payload
+   after it keeps the allocator's alignment. */
+typedef union kvs__mem_hdr {
+    size_t n;
+    void *p;
+    void (*f)(void);
+    uint64_t u;
+    double d;
+    long double ld;
+} kvs__mem_hdr;
+
+#define KVS__MEM_FILL_NEW 0xAA
+#define KVS__MEM_FILL_FREED 0x55
+
+#if !KVS_NO_MALLOC
+KVS_PRIVATE void *kvs__mem_malloc(void *user, size_t n) {
+    (void)user;
+    return malloc(n);
+}
+KVS_PRIVATE void kvs__mem_libc_free(void *user, void *p, size_t n) {
+    (void)user;
+    (void)n;
+    free(p);
+}
+#endif
+
+/* Set the accountant up over the platform allocator. KVS_ERR_INVALID_ARG (with the log item
+   recorded) when alloc/free are unpaired, or missing under KVS_NO_MALLOC. */
+KVS_PRIVATE kvs_result kvs__mem_init(kvs__mem *m, const kvs_platform *pf, int *guard, kvs__log *lg,
+                                     size_t limit) {
+    KVS_MEMSET(m, 0, sizeof *m);
+    m->guard = guard;
+    m->log = lg;
+    m->st.limit = limit;
+    if ((pf->alloc == NULL) != (pf->free == NULL)) {
+        KVS__LOG_ERROR(lg, PLATFORM_ALLOC_PAIR);
+        return KVS_ERR_INVALID_ARG;
+    }
+    if (pf->alloc) {
+        m->alloc = pf->alloc;
+        m->free = pf->free;
+        m->user = pf->user;
+        return KVS_OK;
+    }
+#if KVS_NO_MALLOC
+    KVS__LOG_ERROR(lg, PLATFORM_NO_ALLOC);
+    return KVS_ERR_INVALID_ARG;
+#else
+    m->alloc = kvs__mem_malloc;
+    m->free = kvs__mem_libc_free;
+    return KVS_OK;
+#endif
+}
+
+/* n bytes aligned for any type, or NULL (over the limit, platform failure or injected fault;
+   counted in failures and logged). */
+KVS_PRIVATE void *kvs__mem_alloc(kvs__mem *m, size_t n) {
+    kvs__mem_hdr *h;
+    if (n > (size_t)-1 - sizeof(kvs__mem_hdr) || (m->st.limit && n > m->st.limit - m->st.current)) {
+        m->st.failures++;
+        KVS__LOGF_WARN(m->log, MEM_LIMIT, "%lu bytes asked, %lu of %lu in use", (unsigned long)n,
+                       (unsigned long)m->st.current, (unsigned long)m->st.limit);
+        return NULL;
+    }
+#if KVS_TESTING
+    if (m->fail_after && --m->fail_after == 0) {
+        m->st.failures++;
+        KVS__LOG_WARN(m->log, MEM_ALLOC_FAILED);
+        return NULL;
+    }
+#endif
+    if (m->guard)
+        ++*m->guard;
+    h = (kvs__mem_hdr *)m->alloc(m->user, sizeof(kvs__mem_hdr) + n);
+    if (m->guard)
+        --*m->guard;
+    if (!h) {
+        m->st.failures++;
+        KVS__LOGF_WARN(m->log, MEM_ALLOC_FAILED, "%lu bytes", (unsigned long)n);
+        return NULL;
+    }
+    h->n = n;
+    m->st.current += n;
+    m->st.allocations++;
+    if (m->st.current > m->st.peak)
+        m->st.peak = m->st.current;
+#if KVS_MEM_FILL
+    KVS_MEMSET(h + 1, KVS__MEM_FILL_NEW, n);
+#endif
+    return h + 1;
+}
+
+/* Like kvs__mem_alloc, zero-filled. */
+KVS_PRIVATE void *kvs__mem_calloc(kvs__mem *m, size_t n) {
+    void *p = kvs__mem_alloc(m, n);
+    if (p)
+        KVS_MEMSET(p, 0, n);
+    return p;
+}
+
+/* Release a block from kvs__mem_alloc (NULL is ignored). */
+KVS_PRIVATE void kvs__mem_free(kvs__mem *m, void *p) {
+    kvs__mem_hdr *h;
+    size_t n;
+    if (!p)
+        return;
+    h = (kvs__mem_hdr *)p - 1;
+    n = h->n;
+    KVS_ASSERT(n <= m->st.current);
+    m->st.current -= n;
+#if KVS_MEM_FILL
+    KVS_MEMSET(p, KVS__MEM_FILL_FREED, n);
+#endif
+    if (m->guard)
+        ++*m->guard;
+    m->free(m->user, h, sizeof(kvs__mem_hdr) + n);
+    if (m->guard)
+        --*m->guard;
+}
+
+/* ==== [15] >>crypto  BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG == */
+/* depends on: >>prelude, >>log, BearSSL.  entry points: none (used by every secured section).
+   - Hashes and HMAC are BearSSL's (br_sha1, br_sha256, br_hmac); the HMAC context keeps the keyed
+     state, so a key used for many messages (STUN MESSAGE-INTEGRITY, SigV4) is scheduled once.
+   - kvs__crypto_zero clears secrets through a volatile pointer, which the compiler may not elide.
+   - kvs__crypto_ct_eq compares MACs and fingerprints in time independent of the contents.
+   - Random bytes come only from kvs_platform.random through the client's kvs__rng. There is no
+     fallback: a missing or failing generator fails the operation with KVS_ERR_CRYPTO and the
+     buffer is zeroed, never left partly random.                                               */
+
+#define KVS__CRYPTO_SHA1 1
+#define KVS__CRYPTO_SHA256 2
+#define KVS__CRYPTO_SHA1_LEN 20
+#define KVS__CRYPTO_SHA256_LEN 32
+
+KVS_PRIVATE void kvs__crypto_zero(void *p, size_t n) {
+    volatile uint8_t *v = (volatile uint8_t *)p;
+    while (n--)
+        *v++ = 0;
+}
+
+/* 1 when the n bytes at a and b are equal, else 0; the time depends on n only. */
+KVS_PRIVATE int kvs__crypto_ct_eq(const void *a, const void *b, size_t n) {
+    const volatile uint8_t *x = (const volatile uint8_t *)a;
+    const volatile uint8_t *y = (const volatile uint8_t *)b;
+    uint32_t d = 0;
+    size_t i;
+    for (i = 0; i < n; i++)
+        d |= (uint32_t)(x[i] ^ y[i]);
+    return (int)(((d - 1u) >> 8) & 1u);
+}
+
+KVS_PRIVATE void kvs__crypto_sha1(const void *p, size_t n, uint8_t out[20]) {
+    br_sha1_context c;
+    br_sha1_init(&c);
+    br_sha1_update(&c, p, n);
+    br_sha1_out(&c, out);
+}
+
+KVS_PRIVATE void kvs__crypto_sha256(const void *p, size_t n, uint8_t out[32]) {
+    br_sha256_context c;
+    br_sha256_init(&c);
+    br_sha256_update(&c, p, n);
+    br_sha256_out(&c, out);
+}
+
+/* Incremental SHA-256 (SigV4 canonical requests, DTLS transcripts). */
+typedef br_sha256_context kvs__crypto_sha256_ctx;
+KVS_PRIVATE void kvs__crypto_sha256_init(kvs__crypto_sha256_ctx *c) {
+    br_sha256_init(c);
+}
+KVS_PRIVATE void kvs__crypto_sha256_update(kvs__crypto_sha256_ctx *c, const void *p, size_t n) {
+    br_sha256_update(c, p, n);
+}
+/* The digest of what was hashed so far; the context may continue. */
+KVS_PRIVATE void kvs__crypto_sha256_out(const kvs__crypto_sha256_ctx *c, uint8_t out[32]) {
+    br_sha256_out(c, out);
+}
+
+typedef struct kvs__crypto_hmac {
+    br_hmac_key_context kc; /* the keyed inner/outer states: secret */
+    br_hmac_context hc;
+} kvs__crypto_hmac;
+
+/* Key an HMAC with SHA-1 or SHA-256 (KVS__CRYPTO_SHA1 / KVS__CRYPTO_SHA256) and start a message. */
+KVS_PRIVATE void kvs__crypto_hmac_init(kvs__crypto_hmac *h, int hash, const void *key, size_t klen) {
+    br_hmac_key_init(&h->kc, hash == KVS__CRYPTO_SHA1 ? &br_sha1_vtable : &br_sha256_vtable, key,
+                     klen);
+    br_hmac_init(&h->hc, &h->kc, 0);
+}
+KVS_PRIVATE void kvs__crypto_hmac_update(kvs__crypto_hmac *h, const void *p, size_t n) {
+    br_hmac_update(&h->hc, p, n);
+}
+/* Write the MAC (20 or 32 bytes; the count is returned) and restart a new message with the same
+   key. */
+KVS_PRIVATE size_t kvs__crypto_hmac_out(kvs__crypto_hmac *h, void *out) {
+    size_t n = br_hmac_out(&h->hc, out);
+    br_hmac_init(&h->hc, &h->kc, 0);
+    return n;
+}
+/* Forget the key. */
+KVS_PRIVATE void kvs__crypto_hmac_clear(kvs__crypto_hmac *h) {
+    kvs__crypto_zero(h, sizeof *h);
+}
+
+KVS_PRIVATE void kvs__crypto_hmac_sha1(const void *key, size_t klen, const void *msg, size_t n,
+                                       uint8_t out[20]) {
+    kvs__crypto_hmac h;
+    kvs__crypto_hmac_init(&h, KVS__CRYPTO_SHA1, key, klen);
+    kvs__crypto_hmac_update(&h, msg, n);
+    (void)kvs__crypto_hmac_out(&h, out);
+    kvs__crypto_hmac_clear(&h);
+}
+
+KVS_PRIVATE void kvs__crypto_hmac_sha256(const void *key, size_t klen, const void *msg, size_t n,
+                                         uint8_t out[32]) {
+    kvs__crypto_hmac h;
+    kvs__crypto_hmac_init(&h, KVS__CRYPTO_SHA256, key, klen);
+    kvs__crypto_hmac_update(&h, msg, n);
+    (void)kvs__crypto_hmac_out(&h, out);
+    kvs__crypto_hmac_clear(&h);
+}
+
+KVS_PRIVATE void kvs__crypto_rng_init(kvs__rng *r, const kvs_platform *pf, int *guard,
+                                      kvs__log *lg) {
+    r->fn = pf->random;
+    r->user = pf->user;
+    r->guard = guard;
+    r->log = lg;
+}
+
+/* n bytes from the platform's generator. KVS_OK, or KVS_ERR_CRYPTO (log item RANDOM_FAILED or
+   PLATFORM_NO_RANDOM) with buf zeroed. */
+KVS_PRIVATE kvs_result kvs__crypto_random(kvs__rng *r, void *buf, size_t n) {
+    int rc;
+    if (!r->fn) {
+        KVS__LOG_ERROR(r->log, PLATFORM_NO_RANDOM);
+        kvs__crypto_zero(buf, n);
+        return KVS_ERR_CRYPTO;
+    }
+    if (r->guard)
+        ++*r->guard;
+    rc = r->fn(r->user, buf, n);
+    if (r->guard)
+        --*r->guard;
+    if (rc != 0) {
+        kvs__crypto_zero(buf, n);
+        KVS__LOGF_ERROR(r->log, RANDOM_FAILED, "code %d", rc);
+        return KVS_ERR_CRYPTO;
+    }
+    return KVS_OK;
+}
+
+/* A uniformly random value in [0, bound) (bound > 0), by rejection sampling. */
+KVS_PRIVATE kvs_result kvs__crypto_random_below(kvs__rng *r, uint32_t bound, uint32_t *out) {
+    uint8_t b[4];
+    uint32_t v, limit;
+    kvs_result res;
+    KVS_ASSERT(bound > 0);
+    limit = (uint32_t)(0xffffffffu - (0xffffffffu % bound + 1u) % bound);
+    do {
+        res = kvs__crypto_random(r, b, sizeof b);
+        if (res != KVS_OK)
+            return res;
+        v = kvs__get_u32(b);
+    } while (v > limit);
+    *out = v % bound;
+    return KVS_OK;
+}
+
+/* ==== [16] >>json  allocation-free JSON token reader and JSON writer ==================== */
+/* depends on: >>prelude (kvs__wr), >>util (kvs__util_hex_val, kvs__util_lower).
+   entry points: none (the KVS REST answers and signaling messages go through it).
+   RFC 8259, strict. The reader is a pull tokenizer over a length-counted buffer: it never
+   allocates, never recurses (one bit per open container in a uint64_t, so stack use is constant
+   whatever the input), never reads past p + n and never assumes a NUL terminator.
+   Accepted / refused:
+   - Any single value is a document (scalars at top level included). Empty input, a byte order
+     mark, anything but whitespace after the value (a second value, garbage), trailing commas,
+     single quotes, comments, NaN / Infinity, a leading '+', leading zeros ("01"), "1.", ".5",
+     "1e" are KVS_ERR_PARSE. Whitespace is space, tab, LF and CR only.
+   - Strings: raw bytes below 0x20 (NUL included) are refused; the escapes are \" \\ \/ \b \f \n
+     \r \t and \uXXXX only; \u surrogates must pair (a high D800-DBFF immediately followed by a
+     \u low DC00-DFFF), a lone or reversed surrogate is refused; raw bytes must be well-formed
+     UTF-8 (no overlong forms, no encoded surrogates ED A0-BF, nothing above U+10FFFF, no
+     truncated or stray continuation bytes). \u0000 is allowed and decodes to a NUL byte, so
+     decoded strings are length-counted.
+   - Numbers: the full RFC grammar is checked by the tokenizer, at any length; the token is the
+     literal. kvs__json_i64 / kvs__json_u64 convert integers and report KVS_ERR_LIMIT when the
+     value does not fit (never wrapped, never rounded) and KVS_ERR_PARSE for a fraction or an
+     exponent.
+   - Nesting: at most KVS_JSON_MAX_DEPTH open containers; one more is KVS_ERR_LIMIT.
+   - Errors are sticky; err_off is the byte offset of the first offending byte (n when the input
+     ended early). The reader streams: the tokens before an error are delivered first, so a
+     caller that acts before reaching KVS__JSON_END validates the document first (obj_get does).
+   - Duplicate keys: the tokenizer reports every member as it comes; kvs__json_obj_get never
+     picks one of two values: a key that appears twice under the matching rule (exact or ASCII
+     case-insensitive) is KVS_ERR_PARSE.
+   Token depth: 0 is the top-level value; the keys and values inside the top container are at
+   depth 1; a closing bracket has the depth of its opening one.
+   The writer puts commas, colons and escapes in by itself and adds no whitespace: '"' and '\' are
+   escaped, bytes below 0x20 become \b \f \n \r \t or \u00xx, everything else (valid UTF-8, '/',
+   DEL) passes through, invalid UTF-8 is refused (KVS_ERR_INVALID_ARG). Numbers are integers
+   (kvs__json_i64v / kvs__json_u64v) or a literal checked against the RFC grammar
+   (kvs__json_raw_number). Misuse (a value where a key is due, a key outside an object, unbalanced
+   or mismatched ends, an unfinished document, a second top-level value, nesting past
+   KVS_JSON_MAX_DEPTH) is KVS_ERR_STATE. Both errors stick and are reported by
+   kvs__json_wr_finish, before any buffer size problem. Like the reader, the writer keeps its
+   container stack in bits and never recurses. Reading a document and writing its tokens back
+   gives a compact form (no whitespace, the fewest escapes) that is a fixed point of the trip. */
+
+typedef enum kvs__json_type {
+    KVS__JSON_NONE = 0,
+    KVS__JSON_OBJ_BEGIN,
+    KVS__JSON_OBJ_END,
+    KVS__JSON_ARR_BEGIN,
+    KVS__JSON_ARR_END,
+    KVS__JSON_KEY,
+    KVS__JSON_STRING,
+    KVS__JSON_NUMBER,
+    KVS__JSON_TRUE,
+    KVS__JSON_FALSE,
+    KVS__JSON_NULL,
+    KVS__JSON_END /* the document is complete: only whitespace followed the top-level value */
+} kvs__json_type;
+
+typedef struct kvs__json_tok {
+    kvs__json_type type;
+    const char *p; /* KEY/STRING: the raw bytes between the quotes (escapes not decoded);
+                      NUMBER/TRUE/FALSE/NULL: the literal; OBJ_END/ARR_END: the bracket;
+                      OBJ_BEGIN/ARR_BEGIN: the bracket, and after kvs__json_skip or from
+                      kvs__json_obj_get the whole container through its closing bracket;
+                      END: the end of the input (n = 0) */
+    size_t n;
+    int depth;   /* nesting depth of the token (see the banner) */
+    int escaped; /* KEY/STRING: 1 when p contains backslash escapes */
+} kvs__json_tok;
+
+/* What the reader expects next. */
+#define KVS__JSON_S_VALUE 0     /* a value: document start, after ':', after ',' in an array */
+#define KVS__JSON_S_ELEM0 1     /* after '[': a value or ']' */
+#define KVS__JSON_S_KEY0 2      /* after '{': a key or '}' */
+#define KVS__JSON_S_KEY 3       /* after ',' in an object: a key */
+#define KVS__JSON_S_COLON 4     /* after a key: ':' */
+#define KVS__JSON_S_AFTER 5     /* after a value: ',' or a closing bracket; the end at depth 0 */
+#define KVS__JSON_S_DONE 6      /* the document is complete */
+
+typedef struct kvs__json_rd {
+    const uint8_t *begin; /* input bounds */
+    const uint8_t *end;
+    const uint8_t *cur;   /* next byte to look at */
+    uint64_t obj;         /* bit i set: the open container at level i (0-based) is an object */
+    int depth;            /* open containers */
+    int state;            /* KVS__JSON_S_* */
+    kvs_result err;       /* sticky: KVS_OK until the first error */
+    size_t err_off;       /* byte offset of the first error */
+} kvs__json_rd;
+
+/* --- shared helpers ---------------------------------------------------------------------------- */
+
+/* The length (1-4) of the well-formed UTF-8 sequence at s (left bytes available), or 0 when it
+   is malformed or truncated (Unicode table 3-7). */
+KVS_PRIVATE size_t kvs__json_utf8_len(const uint8_t *s, size_t left) {
+    unsigned c = s[0];
+    unsigned lo = 0x80u, hi = 0xbfu;
+    size_t len, i;
+    if (c < 0x80u)
+        return 1;
+    if (c >= 0xc2u && c <= 0xdfu) {
+        len = 2;
+    } else if (c >= 0xe0u && c <= 0xefu) {
+        len = 3;
+        if (c == 0xe0u)
+            lo = 0xa0u;
+        else if (c == 0xedu)
+            hi = 0x9fu;
+    } else if (c >= 0xf0u && c <= 0xf4u) {
+        len = 4;
+        if (c == 0xf0u)
+            lo = 0x90u;
+        else if (c == 0xf4u)
+            hi = 0x8fu;
+    } else {
+        return 0;
+    }
+    if (left < len)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (i = 2; i < len; i++)
+        if (s[i] < 0x80u || s[i] > 0xbfu)
+            return 0;
+    return len;
+}
+
+/* The value of 4 hex digits at q (q < end), or -1 with *bad = the first non-hex byte (or end). */
+KVS_PRIVATE long kvs__json_hex4(const uint8_t *q, const uint8_t *end, const uint8_t **bad) {
+    long v = 0;
+    int i, d;
+    for (i = 0; i < 4; i++) {
+        if (q + i >= end) {
+            *bad = end;
+            return -1;
+        }
+        d = kvs__util_hex_val(q[i]);
+        if (d < 0) {
+            *bad = q + i;
+            return -1;
+        }
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Decode the escape at s[*i] (s[*i] == '\\') into UTF-8 in out; *i moves past it. Returns the
+   byte count (1-4), or 0 when the escape is malformed (*i then points at the offending byte, or
+   equals n when the string ended early). */
+KVS_PRIVATE size_t kvs__json_unescape(const uint8_t *s, size_t n, size_t *i, uint8_t out[4]) {
+    const uint8_t *q = s + *i, *end = s + n, *bad = end;
+    long cp, lo;
+    if (end - q < 2) {
+        *i = n;
+        return 0;
+    }
+    switch (q[1]) {
+    case '"': out[0] = '"'; break;
+    case '\\': out[0] = '\\'; break;
+    case '/': out[0] = '/'; break;
+    case 'b': out[0] = 8; break;
+    case 'f': out[0] = 12; break;
+    case 'n': out[0] = 10; break;
+    case 'r': out[0] = 13; break;
+    case 't': out[0] = 9; break;
+    case 'u':
+        cp = kvs__json_hex4(q + 2, end, &bad);
+        if (cp < 0) {
+            *i = (size_t)(bad - s);
+            return 0;
+        }
+        if (cp >= 0xdc00 && cp <= 0xdfff)
+            return 0; /* a low surrogate first: lone or reversed */
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+            if (end - q < 12 || q[6] != '\\' || q[7] != 'u')
+                return 0; /* a lone high surrogate */
+            lo = kvs__json_hex4(q + 8, end, &bad);
+            if (lo < 0xdc00 || lo > 0xdfff)
+                return 0;
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            out[0] = (uint8_t)(0xf0 | (cp >> 18));
+            out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+            out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+            out[3] = (uint8_t)(0x80 | (cp & 0x3f));
+            *i += 12;
+            return 4;
+        }
+        *i += 6;
+        if (cp < 0x80) {
+            out[0] = (uint8_t)cp;
+            return 1;
+        }
+        if (cp < 0x800) {
+            out[0] = (uint8_t)(0xc0 | (cp >> 6));
+            out[1] = (uint8_t)(0x80 | (cp & 0x3f));
+            return 2;
+        }
+        out[0] = (uint8_t)(0xe0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        return 3;
+    default:
+        *i += 1;
+        return 0;
+    }
+    *i += 2;
+    return 1;
+}
+
+/* The length of the RFC 8259 number at the start of s[0..n), or 0 when there is none; then
+   *bad_off is the offset of the offending byte (n when the input ended inside the number). */
+KVS_PRIVATE size_t kvs__json_scan_number(const uint8_t *s, size_t n, size_t *bad_off) {
+    size_t i = 0, d;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        goto bad;
+    if (s[i] == '0') {
+        i++;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    } else {
+        goto bad;
+    }
+    if (i < n && s[i] == '.') {
+        i++;
+        for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            ;
+        if (i == d)
+            goto bad;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            ;
+        if (i == d)
+            goto bad;
+    }
+    return i;
+bad:
+    *bad_off = i;
+    return 0;
+}
+
+/* --- reader ------------------------------------------------------------------------------------- */
+
+/* Start reading the document p[0..n). p may be NULL only with n == 0 (which is then an empty, thus
+   malformed, document). */
+KVS_PRIVATE void kvs__json_rd_init(kvs__json_rd *r, const char *p, size_t n) {
+    r->begin = (const uint8_t *)p;
+    r->end = r->begin ? r->begin + n : r->begin;
+    r->cur = r->begin;
+    r->obj = 0;
+    r->depth = 0;
+    r->state = KVS__JSON_S_VALUE;
+    r->err = KVS_OK;
+    r->err_off = 0;
+    if (!p && n) {
+        r->err = KVS_ERR_INVALID_ARG;
+    }
+}
+
+KVS_PRIVATE void kvs__json_tok_set(kvs__json_tok *t, kvs__json_type type, const uint8_t *p,
+                                   size_t n, int depth) {
+    t->type = type;
+    t->p = (const char *)p;
+    t->n = n;
+    t->depth = depth;
+    t->escaped = 0;
+}
+
+/* Record the first error (at byte `at`) and report it. */
+KVS_PRIVATE kvs_result kvs__json_fail(kvs__json_rd *r, kvs__json_tok *t, kvs_result e,
+                                      const uint8_t *at) {
+    if (r->err == KVS_OK) {
+        r->err = e;
+        r->err_off = (size_t)(at - r->begin);
+        r->cur = at;
+    }
+    kvs__json_tok_set(t, KVS__JSON_NONE, r->cur, 0, r->depth);
+    return r->err;
+}
+
+/* The string whose opening quote is at r->cur, as a KEY or STRING token. */
+KVS_PRIVATE kvs_result kvs__json_rd_string(kvs__json_rd *r, kvs__json_tok *t, kvs__json_type type) {
+    const uint8_t *s = r->cur + 1, *q = s, *end = r->end;
+    int escaped = 0;
+    uint8_t tmp[4];
+    size_t i, k;
+    for (;;) {
+        if (q >= end)
+            return kvs__json_fail(r, t, KVS_ERR_PARSE, end);
+        if (*q == '"')
+            break;
+        if (*q == '\\') {
+            i = (size_t)(q - s);
+            if (kvs__json_unescape(s, (size_t)(end - s), &i, tmp) == 0)
+                return kvs__json_fail(r, t, KVS_ERR_PARSE, s + i);
+            q = s + i;
+            escaped = 1;
+        } else if (*q < 0x20u) {
+            return kvs__json_fail(r, t, KVS_ERR_PARSE, q);
+        } else if (*q < 0x80u) {
+            q++;
+        } else {
+            k = kvs__json_utf8_len(q, (size_t)(end - q));
+            if (k == 0)
+                return kvs__json_fail(r, t, KVS_ERR_PARSE, q);
+            q += k;
+        }
+    }
+    kvs__json_tok_set(t, type, s, (size_t)(q - s), r->depth);
+    t->escaped = escaped;
+    r->cur = q + 1;
+    r->state = type == KVS__JSON_KEY ? KVS__JSON_S_COLON : KVS__JSON_S_AFTER;
+    return KVS_OK;
+}
+
+/* The value starting at r->cur (r->cur < r->end). */
+KVS_PRIVATE kvs_result kvs__json_rd_value(kvs__json_rd *r, kvs__json_tok *t) {
+    const uint8_t *q = r->cur;
+    size_t left = (size_t)(r->end - q), k, bad = 0;
+    const char *lit = NULL;
+    kvs__json_type type = KVS__JSON_NONE;
+    switch (*q) {
+    case '{':
+    case '[':
+        if (r->depth >= KVS_JSON_MAX_DEPTH)
+            return kvs__json_fail(r, t, KVS_ERR_LIMIT, q);
+        kvs__json_tok_set(t, *q == '{' ? KVS__JSON_OBJ_BEGIN : KVS__JSON_ARR_BEGIN, q, 1, r->depth);
+        if (*q == '{')
+            r->obj |= (uint64_t)1 << r->depth;
+        else
+            r->obj &= ~((uint64_t)1 << r->depth);
+        r->depth++;
+        r->cur = q + 1;
+        r->state = *q == '{' ? KVS__JSON_S_KEY0 : KVS__JSON_S_ELEM0;
+        return KVS_OK;
+    case '"':
+        return kvs__json_rd_string(r, t, KVS__JSON_STRING);
+    case 't':
+        lit = "true";
+        type = KVS__JSON_TRUE;
+        break;
+    case 'f':
+        lit = "false";
+        type = KVS__JSON_FALSE;
+        break;
+    case 'n':
+        lit = "null";
+        type = KVS__JSON_NULL;
+        break;
+    default:
+        k = kvs__json_scan_number(q, left, &bad);
+        if (k == 0)
+            return kvs__json_fail(r, t, KVS_ERR_PARSE, q + bad);
+        kvs__json_tok_set(t, KVS__JSON_NUMBER, q, k, r->depth);
+        r->cur = q + k;
+        r->state = KVS__JSON_S_AFTER;
+        return KVS_OK;
+    }
+    for (k = 0; lit[k]; k++)
+        if (k >= left || q[k] != (uint8_t)lit[k])
+            return kvs__json_fail(r, t, KVS_ERR_PARSE, q + k);
+    kvs__json_tok_set(t, type, q, k, r->depth);
+    r->cur = q + k;
+    r->state = KVS__JSON_S_AFTER;
+    return KVS_OK;
+}
+
+/* Next token. KVS_OK with *t filled (KVS__JSON_END once the document is complete, and again on
+   every later call); KVS_ERR_PARSE for malformed input; KVS_ERR_LIMIT for nesting deeper than
+   KVS_JSON_MAX_DEPTH; KVS_ERR_INVALID_ARG for a NULL input of non-zero length. Errors are sticky
+   (r->err, r->err_off) and leave *t as a KVS__JSON_NONE token. */
+KVS_PRIVATE kvs_result kvs__json_next(kvs__json_rd *r, kvs__json_tok *t) {
+    const uint8_t *end = r->end;
+    int top_obj;
+    if (r->err != KVS_OK)
+        return kvs__json_fail(r, t, r->err, r->cur);
+    for (;;) { /* at most twice: a ',' or ':' and then the token after it */
+        while (r->cur < end &&
+               (*r->cur == ' ' || *r->cur == '\t' || *r->cur == '\n' || *r->cur == '\r'))
+            r->cur++;
+        if (r->state == KVS__JSON_S_DONE) {
+            kvs__json_tok_set(t, KVS__JSON_END, end, 0, 0);
+            return KVS_OK;
+        }
+        top_obj = r->depth > 0 && ((r->obj >> (r->depth - 1)) & 1u);
+        if (r->state == KVS__JSON_S_AFTER && r->depth == 0) {
+            if (r->cur != end)
+                return kvs__json_fail(r, t, KVS_ERR_PARSE, r->cur); /* after the document */
+            r->state = KVS__JSON_S_DONE;
+            kvs__json_tok_set(t, KVS__JSON_END, end, 0, 0);
+            return KVS_OK;
+        }
+        if (r->cur >= end)
+            return kvs__json_fail(r, t, KVS_ERR_PARSE, end);
+        switch (r->state) {
+        case KVS__JSON_S_AFTER:
+            if (*r->cur == ',') {
+                r->cur++;
+                r->state = top_obj ? KVS__JSON_S_KEY : KVS__JSON_S_VALUE;
+                continue;
+            }
+            if (*r->cur != (top_obj ? '}' : ']'))
+                return kvs__json_fail(r, t, KVS_ERR_PARSE, r->cur);
+            break; /* the closing bracket, below */
+        case KVS__JSON_S_COLON:
+            if (*r->cur != ':')
+                return kvs__json_fail(r, t, KVS_ERR_PARSE, r->cur);
+            r->cur++;
+            r->state = KVS__JSON_S_VALUE;
+            continue;
+        case KVS__JSON_S_KEY0:
+            if (*r->cur == '}')
+                break;
+            /* fall through */
+        case KVS__JSON_S_KEY:
+            if (*r->cur != '"')
+                return kvs__json_fail(r, t, KVS_ERR_PARSE, r->cur);
+            return kvs__json_rd_string(r, t, KVS__JSON_KEY);
+        case KVS__JSON_S_ELEM0:
+            if (*r->cur == ']')
+                break;
+            return kvs__json_rd_value(r, t);
+        default:
+            return kvs__json_rd_value(r, t);
+        }
+        /* a closing bracket that matches the innermost container */
+        r->depth--;
+        kvs__json_tok_set(t, top_obj ? KVS__JSON_OBJ_END : KVS__JSON_ARR_END, r->cur, 1, r->depth);
+        r->cur++;
+        r->state = KVS__JSON_S_AFTER;
+        return KVS_OK;
+    }
+}
+
+/* After a token that begins a value (t, the last token read from r): move the reader past that
+   whole value. For OBJ_BEGIN / ARR_BEGIN, t->n is extended to cover the container through its
+   closing bracket; scalars are a no-op. KVS_OK; the reader's error; KVS_ERR_INVALID_ARG when t
+   is a KEY, a closing bracket, END, or a container the reader has already left. */
+KVS_PRIVATE kvs_result kvs__json_skip(kvs__json_rd *r, kvs__json_tok *t) {
+    kvs__json_tok u;
+    kvs_result res;
+    kvs__json_type close;
+    if (r->err != KVS_OK)
+        return r->err;
+    switch (t->type) {
+    case KVS__JSON_STRING:
+    case KVS__JSON_NUMBER:
+    case KVS__JSON_TRUE:
+    case KVS__JSON_FALSE:
+    case KVS__JSON_NULL:
+        return KVS_OK;
+    case KVS__JSON_OBJ_BEGIN:
+        close = KVS__JSON_OBJ_END;
+        break;
+    case KVS__JSON_ARR_BEGIN:
+        close = KVS__JSON_ARR_END;
+        break;
+    default:
+        return KVS_ERR_INVALID_ARG;
+    }
+    if (t->depth < 0 || r->depth <= t->depth)
+        return KVS_ERR_INVALID_ARG;
+    for (;;) {
+        res = kvs__json_next(r, &u);
+        if (res != KVS_OK)
+            return res;
+        if (u.depth == t->depth && u.type == close)
+            break;
+    }
+    t->n = (size_t)(u.p + 1 - t->p);
+    return KVS_OK;
+}
+
+/* Whole-document check: exactly one value, nothing after it but whitespace. KVS_OK,
+   KVS_ERR_PARSE, KVS_ERR_LIMIT (KVS_ERR_INVALID_ARG for p NULL with n > 0). */
+KVS_PRIVATE kvs_result kvs__json_validate(const char *p, size_t n) {
+    kvs__json_rd r;
+    kvs__json_tok t;
+    kvs_result res;
+    kvs__json_rd_init(&r, p, n);
+    do
+        res = kvs__json_next(&r, &t);
+    while (res == KVS_OK && t.type != KVS__JSON_END);
+    return res;
+}
+
+/* Decode a KEY/STRING token into UTF-8 bytes in w (no NUL added). The decoded form is never
+   longer than t->n, so a buffer of t->n bytes always suffices. KVS_OK; KVS_ERR_BUFFER_TOO_SMALL
+   when w is full (w->len counts the bytes needed, as with every cursor writer); KVS_ERR_PARSE
+   for a malformed escape (impossible for tokens from the reader); KVS_ERR_INVALID_ARG for other
+   token types. */
+KVS_PRIVATE kvs_result kvs__json_str(const kvs__json_tok *t, kvs__wr *w) {
+    const uint8_t *s = (const uint8_t *)t->p;
+    uint8_t tmp[4];
+    size_t i = 0, run, k;
+    if (t->type != KVS__JSON_KEY && t->type != KVS__JSON_STRING)
+        return KVS_ERR_INVALID_ARG;
+    while (i < t->n) {
+        for (run = i; run < t->n && s[run] != '\\'; run++)
+            ;
+        kvs__wr_bytes(w, s + i, run - i);
+        i = run;
+        if (i < t->n) {
+            k = kvs__json_unescape(s, t->n, &i, tmp);
+            if (k == 0)
+                return KVS_ERR_PARSE;
+            kvs__wr_bytes(w, tmp, k);
+        }
+    }
+    return kvs__wr_result(w, NULL);
+}
+
+/* Flags of kvs__json_str_eq and kvs__json_obj_get. */
+#define KVS__JSON_NOCASE 1
+
+/* 1 when the decoded KEY/STRING token equals the n bytes of s (length-counted: "\u0000" decodes
+   to a NUL byte), else 0 (also for other token types). flags: 0 or KVS__JSON_NOCASE (ASCII letters
+   compare case-insensitively). No allocation, no size limit. */
+KVS_PRIVATE int kvs__json_str_eq(const kvs__json_tok *t, const char *s, size_t n, int flags) {
+    const uint8_t *p = (const uint8_t *)t->p;
+    const uint8_t *b = (const uint8_t *)s;
+    uint8_t tmp[4];
+    size_t i = 0, j = 0, k, m;
+    if (t->type != KVS__JSON_KEY && t->type != KVS__JSON_STRING)
+        return 0;
+    if (!t->escaped && !(flags & KVS__JSON_NOCASE))
+        return t->n == n && (n == 0 || KVS_MEMCMP(p, b, n) == 0);
+    while (i < t->n) {
+        if (p[i] == '\\') {
+            k = kvs__json_unescape(p, t->n, &i, tmp);
+            if (k == 0)
+                return 0;
+        } else {
+            tmp[0] = p[i++];
+            k = 1;
+        }
+        if (n - j < k)
+            return 0;
+        for (m = 0; m < k; m++, j++) {
+            if (tmp[m] == b[j])
+                continue;
+            if (!(flags & KVS__JSON_NOCASE) || kvs__util_lower(tmp[m]) != kvs__util_lower(b[j]))
+                return 0;
+        }
+    }
+    return j == n;
+}
+
+/* The magnitude of an integer NUMBER literal: KVS_ERR_PARSE unless t is a NUMBER of the form
+   -?(0|[1-9][0-9]*); KVS_ERR_LIMIT above UINT64_MAX. */
+KVS_PRIVATE kvs_result kvs__json_mag(const kvs__json_tok *t, uint64_t *mag, int *neg) {
+    const char *s = t->p;
+    size_t i = 0;
+    uint64_t v = 0, d;
+    kvs_result res = KVS_OK;
+    *mag = 0;
+    *neg = 0;
+    if (t->type != KVS__JSON_NUMBER || t->n == 0)
+        return KVS_ERR_PARSE;
+    if (s[0] == '-') {
+        *neg = 1;
+        i = 1;
+    }
+    if (i >= t->n || (s[i] == '0' && t->n - i > 1))
+        return KVS_ERR_PARSE;
+    for (; i < t->n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return KVS_ERR_PARSE; /* a fraction or an exponent */
+        d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10u)
+            res = KVS_ERR_LIMIT; /* keep scanning: a later '.' or 'e' is still PARSE */
+        else
+            v = v * 10u + d;
+    }
+    *mag = v;
+    return res;
+}
+
+/* The integer value of a NUMBER token. KVS_OK; KVS_ERR_PARSE if the literal has a fraction or an
+   exponent (or t is not a NUMBER); KVS_ERR_LIMIT if it does not fit an int64_t (*v is then 0). */
+KVS_PRIVATE kvs_result kvs__json_i64(const kvs__json_tok *t, int64_t *v) {
+    uint64_t mag;
+    int neg;
+    kvs_result res = kvs__json_mag(t, &mag, &neg);
+    *v = 0;
+    if (res != KVS_OK)
+        return res;
+    if (neg) {
+        if (mag > (uint64_t)INT64_MAX + 1u)
+            return KVS_ERR_LIMIT;
+        *v = mag == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)mag;
+    } else {
+        if (mag > (uint64_t)INT64_MAX)
+            return KVS_ERR_LIMIT;
+        *v = (int64_t)mag;
+    }
+    return KVS_OK;
+}
+
+/* As kvs__json_i64 for uint64_t; a negative value is KVS_ERR_LIMIT ("-0" is 0). */
+KVS_PRIVATE kvs_result kvs__json_u64(const kvs__json_tok *t, uint64_t *v) {
+    uint64_t mag;
+    int neg;
+    kvs_result res = kvs__json_mag(t, &mag, &neg);
+    *v = 0;
+    if (res != KVS_OK)
+        return res;
+    if (neg && mag != 0)
+        return KVS_ERR_LIMIT;
+    *v = mag;
+    return KVS_OK;
+}
+
+/* Look key (NUL-terminated) up among the direct members of the object that is the whole document
+   p[0..n); the whole document is validated too. *val (may be NULL) gets the member's value token;
+   a container spans its full text, so a new reader can run over val->p, val->n (its depth is 1).
+   flags: 0 or KVS__JSON_NOCASE.
+   Returns: KVS_OK; KVS_ERR_NOT_FOUND; KVS_ERR_PARSE (malformed, not an object, or the key appears
+   more than once under the matching rule: a lookup never silently picks one of two values);
+   KVS_ERR_LIMIT (nesting); KVS_ERR_INVALID_ARG (key NULL, or p NULL with n > 0). */
+KVS_PRIVATE kvs_result kvs__json_obj_get(const char *p, size_t n, const char *key, int flags,
+                                         kvs__json_tok *val) {
+    kvs__json_rd r;
+    kvs__json_tok t, found;
+    kvs_result res;
+    size_t klen;
+    int hits = 0, match;
+    if (!key || (!p && n))
+        return KVS_ERR_INVALID_ARG;
+    klen = KVS_STRLEN(key);
+    kvs__json_tok_set(&found, KVS__JSON_NONE, NULL, 0, 0);
+    kvs__json_rd_init(&r, p, n);
+    res = kvs__json_next(&r, &t);
+    if (res != KVS_OK)
+        return res;
+    if (t.type != KVS__JSON_OBJ_BEGIN)
+        return KVS_ERR_PARSE;
+    for (;;) {
+        res = kvs__json_next(&r, &t);
+        if (res != KVS_OK)
+            return res;
+        if (t.type == KVS__JSON_OBJ_END)
+            break;
+        /* t is a key of the top object */
+        match = kvs__json_str_eq(&t, key, klen, flags);
+        res = kvs__json_next(&r, &t);
+        if (res == KVS_OK)
+            res = kvs__json_skip(&r, &t);
+        if (res != KVS_OK)
+            return res;
+        if (match) {
+            hits++;
+            found = t;
+        }
+    }
+    res = kvs__json_next(&r, &t);
+    if (res != KVS_OK)
+        return res;
+    if (hits > 1)
+        return KVS_ERR_PARSE;
+    if (hits == 0)
+        return KVS_ERR_NOT_FOUND;
+    if (val)
+        *val = found;
+    return KVS_OK;
+}
+
+/* --- writer ------------------------------------------------------------------------------------- */
+
+typedef struct kvs__json_wr {
+    kvs__wr w;
+    uint64_t obj;      /* bit i set: the open container at level i (0-based) is an object */
+    uint64_t nonempty; /* bit i set: the container at level i has an element (a comma is due) */
+    int depth;         /* open containers */
+    int key_due;       /* 1: a key was written, its value must follow */
+    int top_done;      /* 1: the top-level value is complete */
+    kvs_result err;    /* sticky misuse: KVS_ERR_STATE or KVS_ERR_INVALID_ARG */
+} kvs__json_wr;
+
+/* Start a document in buf[0..cap); buf NULL with cap 0 measures. */
+KVS_PRIVATE void kvs__json_wr_init(kvs__json_wr *j, void *buf, size_t cap) {
+    kvs__wr_init(&j->w, buf, cap);
+    j->obj = 0;
+    j->nonempty = 0;
+    j->depth = 0;
+    j->key_due = 0;
+    j->top_done = 0;
+    j->err = KVS_OK;
+}
+
+KVS_PRIVATE void kvs__json_wr_fail(kvs__json_wr *j, kvs_result e) {
+    if (j->err == KVS_OK)
+        j->err = e;
+}
+
+/* 1 when the innermost open container is an object. */
+KVS_PRIVATE int kvs__json_wr_in_obj(const kvs__json_wr *j) {
+    return j->depth > 0 && ((j->obj >> (j->depth - 1)) & 1u);
+}
+
+/* Before any value: check that one is allowed here and write the comma it needs. 0 = refused. */
+KVS_PRIVATE int kvs__json_wr_value(kvs__json_wr *j) {
+    uint64_t bit;
+    if (j->err != KVS_OK)
+        return 0;
+    if (j->depth == 0) {
+        if (j->top_done) {
+            kvs__json_wr_fail(j, KVS_ERR_STATE); /* a second top-level value */
+            return 0;
+        }
+        return 1;
+    }
+    if (kvs__json_wr_in_obj(j)) {
+        if (!j->key_due) {
+            kvs__json_wr_fail(j, KVS_ERR_STATE); /* a value where a key is due */
+            return 0;
+        }
+        j->key_due = 0;
+        return 1;
+    }
+    bit = (uint64_t)1 << (j->depth - 1);
+    if (j->nonempty & bit)
+        kvs__wr_u8(&j->w, ',');
+    j->nonempty |= bit;
+    return 1;
+}
+
+/* After a complete value. */
+KVS_PRIVATE void kvs__json_wr_done(kvs__json_wr *j) {
+    if (j->depth == 0)
+        j->top_done = 1;
+}
+
+/* The escaped body of a string (without quotes); invalid UTF-8 is a sticky KVS_ERR_INVALID_ARG. */
+KVS_PRIVATE void kvs__json_wr_escaped(kvs__json_wr *j, const char *s, size_t n) {
+    const uint8_t *b = (const uint8_t *)s;
+    size_t i = 0, run, k;
+    uint8_t c, esc[6];
+    if (!s && n) {
+        kvs__json_wr_fail(j, KVS_ERR_INVALID_ARG);
+        return;
+    }
+    while (i < n) {
+        /* a run of bytes that go out as they are */
+        for (run = i; run < n; run += k) {
+            c = b[run];
+            if (c < 0x20u || c == '"' || c == '\\')
+                break;
+            k = c < 0x80u ? 1 : kvs__json_utf8_len(b + run, n - run);
+            if (k == 0) {
+                kvs__json_wr_fail(j, KVS_ERR_INVALID_ARG);
+                return;
+            }
+        }
+        kvs__wr_bytes(&j->w, b + i, run - i);
+        i = run;
+        if (i >= n)
+            break;
+        c = b[i++];
+        esc[0] = '\\';
+        k = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case 8: esc[1] = 'b'; break;
+        case 12: esc[1] = 'f'; break;
+        case 10: esc[1] = 'n'; break;
+        case 13: esc[1] = 'r'; break;
+        case 9: esc[1] = 't'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = (uint8_t)"0123456789abcdef"[c >> 4];
+            esc[5] = (uint8_t)"0123456789abcdef"[c & 15u];
+            k = 6;
+            break;
+        }
+        kvs__wr_bytes(&j->w, esc, k);
+    }
+}
+
+KVS_PRIVATE void kvs__json_wr_open(kvs__json_wr *j, int is_obj) {
+    uint64_t bit;
+    if (!kvs__json_wr_value(j))
+        return;
+    if (j->depth >= KVS_JSON_MAX_DEPTH) {
+        kvs__json_wr_fail(j, KVS_ERR_STATE);
+        return;
+    }
+    bit = (uint64_t)1 << j->depth;
+    if (is_obj)
+        j->obj |= bit;
+    else
+        j->obj &= ~bit;
+    j->nonempty &= ~bit;
+    j->depth++;
+    kvs__wr_u8(&j->w, is_obj ? '{' : '[');
+}
+
+KVS_PRIVATE void kvs__json_wr_close(kvs__json_wr *j, int is_obj) {
+    if (j->err != KVS_OK)
+        return;
+    if (j->depth == 0 || kvs__json_wr_in_obj(j) != is_obj || j->key_due) {
+        kvs__json_wr_fail(j, KVS_ERR_STATE); /* unbalanced, mismatched, or a key without value */
+        return;
+    }
+    j->depth--;
+    kvs__wr_u8(&j->w, is_obj ? '}' : ']');
+    kvs__json_wr_done(j);
+}
+
+KVS_PRIVATE void kvs__json_obj_begin(kvs__json_wr *j) {
+    kvs__json_wr_open(j, 1);
+}
+KVS_PRIVATE void kvs__json_obj_end(kvs__json_wr *j) {
+    kvs__json_wr_close(j, 1);
+}
+KVS_PRIVATE void kvs__json_arr_begin(kvs__json_wr *j) {
+    kvs__json_wr_open(j, 0);
+}
+KVS_PRIVATE void kvs__json_arr_end(kvs__json_wr *j) {
+    kvs__json_wr_close(j, 0);
+}
+
+/* A member name: only directly inside an object, and not right after another key. */
+KVS_PRIVATE void kvs__json_key(kvs__json_wr *j, const char *s, size_t n) {
+    uint64_t bit;
+    if (j->err != KVS_OK)
+        return;
+    if (!kvs__json_wr_in_obj(j) || j->key_due) {
+        kvs__json_wr_fail(j, KVS_ERR_STATE);
+        return;
+    }
+    bit = (uint64_t)1 << (j->depth - 1);
+    if (j->nonempty & bit)
+        kvs__wr_u8(&j->w, ',');
+    j->nonempty |= bit;
+    kvs__wr_u8(&j->w, '"');
+    kvs__json_wr_escaped(j, s, n);
+    kvs__wr_u8(&j->w, '"');
+    kvs__wr_u8(&j->w, ':');
+    j->key_due = 1;
+}
+
+KVS_PRIVATE void kvs__json_string(kvs__json_wr *j, const char *s, size_t n) {
+    if (!kvs__json_wr_value(j))
+        return;
+    kvs__wr_u8(&j->w, '"');
+    kvs__json_wr_escaped(j, s, n);
+    kvs__wr_u8(&j->w, '"');
+    kvs__json_wr_done(j);
+}
+
+/* NUL-terminated convenience (NULL is KVS_ERR_INVALID_ARG). */
+KVS_PRIVATE void kvs__json_cstr(kvs__json_wr *j, const char *s) {
+    if (!s) {
+        kvs__json_wr_fail(j, KVS_ERR_INVALID_ARG);
+        return;
+    }
+    kvs__json_string(j, s, KVS_STRLEN(s));
+}
+
+KVS_PRIVATE void kvs__json_u64v(kvs__json_wr *j, uint64_t v) {
+    if (!kvs__json_wr_value(j))
+        return;
+    kvs__wr_dec(&j->w, v);
+    kvs__json_wr_done(j);
+}
+
+KVS_PRIVATE void kvs__json_i64v(kvs__json_wr *j, int64_t v) {
+    if (!kvs__json_wr_value(j))
+        return;
+    if (v < 0) {
+        kvs__wr_u8(&j->w, '-');
+        kvs__wr_dec(&j->w, (uint64_t)0 - (uint64_t)v);
+    } else {
+        kvs__wr_dec(&j->w, (uint64_t)v);
+    }
+    kvs__json_wr_done(j);
+}
+
+/* A number given as its literal (fractions, exponents, any length), copied as is; anything but
+   one complete RFC 8259 number is KVS_ERR_INVALID_ARG. */
+KVS_PRIVATE void kvs__json_raw_number(kvs__json_wr *j, const char *s, size_t n) {
+    size_t bad = 0;
+    if (j->err != KVS_OK)
+        return;
+    if (!s || kvs__json_scan_number((const uint8_t *)s, n, &bad) != n || n == 0) {
+        kvs__json_wr_fail(j, KVS_ERR_INVALID_ARG);
+        return;
+    }
+    if (!kvs__json_wr_value(j))
+        return;
+    kvs__wr_bytes(&j->w, s, n);
+    kvs__json_wr_done(j);
+}
+
+KVS_PRIVATE void kvs__json_bool(kvs__json_wr *j, int v) {
+    if (!kvs__json_wr_value(j))
+        return;
+    kvs__wr_cstr(&j->w, v ? "true" : "false");
+    kvs__json_wr_done(j);
+}
+
+KVS_PRIVATE void kvs__json_null(kvs__json_wr *j) {
+    if (!kvs__json_wr_value(j))
+        return;
+    kvs__wr_cstr(&j->w, "null");
+    kvs__json_wr_done(j);
+}
+
+/* KVS_OK and *out_len = bytes written; KVS_ERR_BUFFER_TOO_SMALL with *out_len = bytes needed;
+   KVS_ERR_STATE for misuse (see the banner) or an unfinished document; KVS_ERR_INVALID_ARG when a
+   string was not valid UTF-8 (or a raw number not a number). Misuse wins over the buffer size;
+   *out_len is then 0. out_len may be NULL. No NUL is added. */
+KVS_PRIVATE kvs_result kvs__json_wr_finish(kvs__json_wr *j, size_t *out_len) {
+    if (out_len)
+        *out_len = 0;
+    if (j->err != KVS_OK)
+        return j->err;
+    if (j->depth != 0 || !j->top_done)
+        return KVS_ERR_STATE;
+    return kvs__wr_result(&j->w, out_len);
+}
+
+/* ==== [17] >>b64  base64 (RFC 4648 section 4) ============================================= */
+/* depends on: >>prelude.  entry points: none (KVS signaling payloads, certificates).
+   Standard alphabet A-Z a-z 0-9 + /. The encoder always pads with '='. The decoder is strict and
+   canonical: only alphabet characters (no whitespace, no URL alphabet); padding may be present
+   (then it must complete the last quartet: "xx==" or "xxx=") or absent (a last group of 2 or 3
+   characters); a length of 4k+1 characters is refused; the unused low bits of the last character
+   must be zero (RFC 4648 section 3.5), so every byte string has exactly one accepted encoding
+   (with or without padding). Characters are mapped without secret-dependent branches or table
+   lookups, so keys in PEM can go through it.                                                     */
+
+/* 1 when lo <= x <= hi, computed without branches. */
+KVS_PRIVATE uint32_t kvs__b64_in(int x, int lo, int hi) {
+    return ((uint32_t)(lo - 1 - x) & (uint32_t)(x - hi - 1)) >> 31;
+}
+
+KVS_PRIVATE uint8_t kvs__b64_chr(uint32_t v) {
+    int x = (int)v;
+    int c = x + 'A';
+    c += (int)kvs__b64_in(x, 26, 51) * ('a' - 26 - 'A');
+    c += (int)kvs__b64_in(x, 52, 61) * ('0' - 52 - 'A');
+    c += (int)kvs__b64_in(x, 62, 62) * ('+' - 62 - 'A');
+    c += (int)kvs__b64_in(x, 63, 63) * ('/' - 63 - 'A');
+    return (uint8_t)c;
+}
+
+/* The 6-bit value of a base64 character, or -1. */
+KVS_PRIVATE int kvs__b64_val(int x) {
+    int v = -1;
+    v += (int)kvs__b64_in(x, 'A', 'Z') * (x - 'A' + 1);
+    v += (int)kvs__b64_in(x, 'a', 'z') * (x - 'a' + 27);
+    v += (int)kvs__b64_in(x, '0', '9') * (x - '0' + 53);
+    v += (int)kvs__b64_in(x, '+', '+') * 63;
+    v += (int)kvs__b64_in(x, '/', '/') * 64;
+    return v;
+}
+
+/* The encoded length of n bytes (with padding), or 0 when it would not fit a size_t. */
+KVS_PRIVATE size_t kvs__b64_encoded_len(size_t n) {
+    if (n / 3u >= ((size_t)-1) / 4u - 1u)
+        return 0;
+    return (n + 2u) / 3u * 4u;
+}
+
+KVS_PRIVATE void kvs__b64_encode(kvs__wr *w, const void *p, size_t n) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; i + 3 <= n; i += 3) {
+        uint32_t v = ((uint32_t)b[i] << 16) | ((uint32_t)b[i + 1] << 8) | b[i + 2];
+        kvs__wr_u8(w, kvs__b64_chr(v >> 18));
+        kvs__wr_u8(w, kvs__b64_chr((v >> 12) & 63u));
+        kvs__wr_u8(w, kvs__b64_chr((v >> 6) & 63u));
+        kvs__wr_u8(w, kvs__b64_chr(v & 63u));
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)b[i] << 16;
+        kvs__wr_u8(w, kvs__b64_chr(v >> 18));
+        kvs__wr_u8(w, kvs__b64_chr((v >> 12) & 63u));
+        kvs__wr_cstr(w, "==");
+    } else if (n - i == 2) {
+        uint32_t v = ((uint32_t)b[i] << 16) | ((uint32_t)b[i + 1] << 8);
+        kvs__wr_u8(w, kvs__b64_chr(v >> 18));
+        kvs__wr_u8(w, kvs__b64_chr((v >> 12) & 63u));
+        kvs__wr_u8(w, kvs__b64_chr((v >> 6) & 63u));
+        kvs__wr_u8(w, '=');
+    }
+}
+
+/* Decode n characters into w. KVS_OK, or KVS_ERR_PARSE (nothing written) for anything but a
+   canonical encoding as described in the banner. */
+KVS_PRIVATE kvs_result kvs__b64_decode(const char *s, size_t n, kvs__wr *w) {
+    size_t i, m = n, pass;
+    uint32_t bad = 0;
+    /* padding: only at the end, completing the last quartet */
+    if (m % 4u == 0 && m > 0 && s[m - 1] == '=') {
+        m--;
+        if (s[m - 1] == '=')
+            m--;
+    }
+    if (m % 4u == 1)
+        return KVS_ERR_PARSE;
+    /* pass 0 validates (so nothing is written for bad input), pass 1 writes */
+    for (pass = 0; pass < 2; pass++) {
+        uint32_t acc = 0;
+        int bits = 0;
+        for (i = 0; i < m; i++) {
+            int v = kvs__b64_val((unsigned char)s[i]);
+            bad |= (uint32_t)v >> 31; /* v == -1 */
+            acc = (acc << 6) | ((uint32_t)v & 63u);
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                if (pass)
+                    kvs__wr_u8(w, (uint8_t)(acc >> bits));
+                acc &= (1u << bits) - 1u;
+            }
+        }
+        if (bad || acc != 0) /* a foreign character, or non-zero unused bits */
+            return KVS_ERR_PARSE;
+    }
+    return KVS_OK;
+}
+
+/* ==== [18] >>client  the client object: platform, configuration, accounting ================== */
+/* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
+   kvs_config_resolve (via >>api).
+   The client owns the copied platform and lends its sections three contexts: the log (items,
+   runtime level, last error), the memory accountant and the RNG. Each of them increments the
+   client's in_callback counter around every platform callback, which is how the public entry
+   points detect re-entry from inside a callback.                                                */
+
+#define KVS__CLIENT_MAGIC 0x6b767363u /* "kvsc" */
+#define KVS__CLIENT_DEFAULT_MTU 1200
+#define KVS__CLIENT_MIN_MTU 576    /* the IPv4 minimum reassembly size (RFC 791) */
+#define KVS__CLIENT_MAX_MTU 65507  /* the largest UDP payload over IPv4 */
+
+KVS_PRIVATE kvs_result kvs__client_config_resolve(const kvs_config *in, kvs_config *out) {
+    kvs_config c;
+    if (in)
+        c = *in;
+    else
+        KVS_MEMSET(&c, 0, sizeof c);
+    if (c.log_level == 0)
+        c.log_level = KVS_LOG_INFO;
+    if (c.max_peers == 0)
+        c.max_peers = KVS_MAX_PEERS;
+    if (c.mtu == 0)
+        c.mtu = KVS__CLIENT_DEFAULT_MTU;
+    if (c.log_level < KVS_LOG_ERROR || c.log_level > KVS_LOG_TRACE || c.max_peers < 1 ||
+        c.max_peers > KVS_MAX_PEERS || c.mtu < KVS__CLIENT_MIN_MTU || c.mtu > KVS__CLIENT_MAX_MTU)
+        return KVS_ERR_INVALID_ARG;
+    *out = c;
+    return KVS_OK;
+}
+
+/* On failure the client is left zeroed except for the last error item. */
+KVS_PRIVATE kvs_result kvs__client_fail(kvs_client *c, kvs_result r) {
+    int item = c->priv.log.last_item;
+    KVS_MEMSET(c, 0, sizeof *c);
+    c->priv.log.last_item = item;
+    return r;
+}
+
+KVS_PRIVATE kvs_result kvs__client_init(kvs_client *c, const kvs_config *cfg, const kvs_platform *pf) {
+    kvs_result r;
+    KVS_MEMSET(c, 0, sizeof *c);
+    c->priv.pf = *pf;
+    /* the log first, at the requested level when valid, so every failure below is reported */
+    kvs__log_init(&c->priv.log, &c->priv.pf, &c->priv.in_callback,
+                  (cfg && cfg->log_level >= KVS_LOG_ERROR && cfg->log_level <= KVS_LOG_TRACE)
+                      ? cfg->log_level
+                      : KVS_LOG_INFO);
+    r = kvs__client_config_resolve(cfg, &c->priv.cfg);
+    if (r != KVS_OK) {
+        KVS__LOGF_ERROR(&c->priv.log, CONFIG_INVALID, "log_level %d, max_peers %d (1..%d), mtu %d",
+                        cfg->log_level, cfg->max_peers, KVS_MAX_PEERS, cfg->mtu);
+        return kvs__client_fail(c, r);
+    }
+    if (!pf->random) {
+        KVS__LOG_ERROR(&c->priv.log, PLATFORM_NO_RANDOM);
+        return kvs__client_fail(c, KVS_ERR_INVALID_ARG);
+    }
+    if (!pf->now || !pf->unix_time) {
+        KVS__LOG_ERROR(&c->priv.log, PLATFORM_NO_CLOCK);
+        return kvs__client_fail(c, KVS_ERR_INVALID_ARG);
+    }
+    r = kvs__mem_init(&c->priv.mem, &c->priv.pf, &c->priv.in_callback, &c->priv.log,
+                      c->priv.cfg.memory_limit);
+    if (r != KVS_OK)
+        return kvs__client_fail(c, r);
+    kvs__crypto_rng_init(&c->priv.rng, &c->priv.pf, &c->priv.in_callback, &c->priv.log);
+    c->priv.magic = KVS__CLIENT_MAGIC;
+    KVS__LOGF_INFO(&c->priv.log, CLIENT_INIT, "kvswebrtc %s, max_peers %d, mtu %d, memory limit %lu",
+                   KVS_VERSION_STRING, c->priv.cfg.max_peers, c->priv.cfg.mtu,
+                   (unsigned long)c->priv.cfg.memory_limit);
+    return KVS_OK;
+}
+
+KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
+    if (c->priv.mem.st.current) {
+        KVS__LOGF_WARN(&c->priv.log, MEM_LEAK, "%lu bytes", (unsigned long)c->priv.mem.st.current);
+    }
+    KVS__LOG_INFO(&c->priv.log, CLIENT_DEINIT);
+    KVS_MEMSET(c, 0, sizeof *c);
+}
+
+/* ==== [19] >>api  public entry points: validate arguments, then call the sections ============ */
+/* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
+   and the testing hooks. Public functions stay thin: argument and state checks here, the work in
+   the sections. A client function refuses to run inside one of its own callbacks.               */
+
+/* KVS_OK when c may be used now; else the result to return. */
+KVS_PRIVATE kvs_result kvs__api_check(const kvs_client *c) {
+    if (!c)
+        return KVS_ERR_INVALID_ARG;
+    if (c->priv.magic != KVS__CLIENT_MAGIC)
+        return KVS_ERR_STATE;
+    if (c->priv.in_callback)
+        return KVS_ERR_STATE;
+    return KVS_OK;
+}
+
+KVS__API const char *kvs_result_str(kvs_result r) {
+    switch (r) {
+#define KVS__X(name, value, desc)                                                                \
+    case KVS_##name:                                                                             \
+        return desc;
+        KVS_RESULTS(KVS__X)
+#undef KVS__X
+    default:
+        return "unknown result";
+    }
+}
+
+KVS__API int kvs_result_is_fatal(kvs_result r) {
+    return r <= KVS_ERR_FATAL;
+}
+
+KVS__API const char *kvs_log_item_str(int item) {
+#if KVS_NO_LOG_STRINGS
+    (void)item;
+    return "";
+#else
+    if (item < 0 || item >= (int)KVS_LOG_ITEM_COUNT_)
+        return "unknown log item";
+    return kvs__log_item_strs[item];
+#endif
+}
+
+KVS__API const char *kvs_log_item_name(int item) {
+#if KVS_NO_LOG_STRINGS
+    (void)item;
+    return "";
+#else
+    if (item < 0 || item >= (int)KVS_LOG_ITEM_COUNT_)
+        return "?";
+    return kvs__log_item_names[item];
+#endif
+}
+
+KVS__API const char *kvs_log_level_str(int level) {
+    static const char *const names[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
+    if (level < KVS_LOG_ERROR || level > KVS_LOG_TRACE)
+        return "?";
+    return names[level - KVS_LOG_ERROR];
+}
+
+KVS__API const char *kvs_version(void) {
+    return KVS_VERSION_STRING;
+}
+
+KVS__API kvs_result kvs_config_resolve(const kvs_config *in, kvs_config *out) {
+    if (!out)
+        return KVS_ERR_INVALID_ARG;
+    return kvs__client_config_resolve(in, out);
+}
+
+KVS__API kvs_result kvs_client_init(kvs_client *c, const kvs_config *cfg, const kvs_platform *pf) {
+    if (!c)
+        return KVS_ERR_INVALID_ARG;
+    if (!pf) {
+        KVS_MEMSET(c, 0, sizeof *c);
+        c->priv.log.last_item = KVS_LOG_API_NULL_ARG;
+        return KVS_ERR_INVALID_ARG;
+    }
+    return kvs__client_init(c, cfg, pf);
+}
+
+KVS__API void kvs_client_deinit(kvs_client *c) {
+    if (kvs__api_check(c) != KVS_OK)
+        return;
+    kvs__client_deinit(c);
+}
+
+KVS__API kvs_result kvs_client_memory_stats(const kvs_client *c, kvs_memory_stats *out) {
+    kvs_result r = kvs__api_check(c);
+    if (r != KVS_OK)
+        return r;
+    if (!out)
+        return KVS_ERR_INVALID_ARG;
+    *out = c->priv.mem.st;
+    return KVS_OK;
+}
+
+KVS__API const kvs_config *kvs_client_config(const kvs_client *c) {
+    return (c && c->priv.magic == KVS__CLIENT_MAGIC) ? &c->priv.cfg : NULL;
+}
+
+KVS__API int kvs_client_last_error_item(const kvs_client *c) {
+    return c ? c->priv.log.last_item : (int)KVS_LOG_API_NULL_ARG;
+}
+
+KVS__API kvs_result kvs_addr_parse(kvs_addr *out, const char *s, size_t n, uint16_t port) {
+    if (!out || (!s && n))
+        return KVS_ERR_INVALID_ARG;
+    return kvs__util_addr_parse(out, s ? s : "", n, port);
+}
+
+KVS__API kvs_result kvs_addr_format(const kvs_addr *a, int with_port, char *out, size_t cap,
+                                    size_t *out_len) {
+    kvs__wr w;
+    if (!a || (!out && cap) || (a->family != KVS_AF_INET && a->family != KVS_AF_INET6))
+        return KVS_ERR_INVALID_ARG;
+    kvs__wr_init(&w, out, cap);
+    kvs__util_addr_write(&w, a, with_port);
+    return kvs__wr_result_str(&w, out_len);
+}
+
+KVS__API int kvs_addr_equal(const kvs_addr *a, const kvs_addr *b) {
+    return a && b && kvs__util_addr_equal(a, b);
+}
+
+KVS__API int kvs_addr_is_loopback(const kvs_addr *a) {
+    return a && kvs__util_addr_is_loopback(a);
+}
+
+KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
+    return a && kvs__util_addr_is_link_local(a);
+}
+
+/* ==== [20] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
+   (>>api). Built only with KVS_PLATFORM_POSIX.
+   entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
+   callbacks kvs_posix_now, kvs_posix_unix_time, kvs_posix_random, kvs_posix_udp_open,
+   kvs_posix_udp_send, kvs_posix_udp_recv, kvs_posix_tcp_connect, kvs_posix_tcp_send,
+   kvs_posix_tcp_recv, kvs_posix_sock_close, kvs_posix_resolve, kvs_posix_local_addresses,
+   kvs_posix_log.
+   Linux, the BSDs and macOS. A kvs_posix tracks at most KVS_POSIX_MAX_SOCKETS sockets; a kvs_sock
+   is the file descriptor. A handle the table does not hold is KVS_ERR_INVALID_ARG, and
+   sock_close ignores it: this layer never closes a descriptor it did not open. Opening a socket
+   when the table is full is KVS_ERR_LIMIT (checked before any system call). There is no global
+   state: two kvs_posix may serve two threads.
+   - Clocks: now is CLOCK_MONOTONIC in microseconds, unix_time is CLOCK_REALTIME in seconds.
+   - Randomness: getrandom(2) on Linux (/dev/urandom when the kernel lacks the system call; like
+     every getrandom user it may wait once, in early boot, until the kernel pool is seeded),
+     arc4random_buf on macOS and the BSDs, /dev/urandom elsewhere. Never a weaker generator: a
+     failure is KVS_ERR_CRYPTO, with the buffer zeroed.
+   - Sockets are non-blocking and close-on-exec. IPv6 sockets are IPV6_V6ONLY: they never carry
+     IPv4 (mapped) traffic, so a dual-stack host opens one socket per family. A zone (scope_id)
+     is honoured when binding, sending and connecting.
+   - UDP: a datagram longer than the receive buffer is discarded whole (MSG_TRUNC), counted in
+     priv.truncated and logged at DEBUG (item POSIX_TRUNCATED), and the call goes on with the
+     next queued datagram. Empty datagrams and ICMP errors reported on the socket (ECONNREFUSED)
+     are skipped the same way; after 64 skips in one call it returns 0 and the socket stays
+     readable. A full send buffer (EAGAIN, ENOBUFS) drops the datagram and returns 0.
+   - TCP: connect starts non-blocking, with TCP_NODELAY. tcp_send / tcp_recv return 0 until it
+     completes (checked with a zero-timeout poll and SO_ERROR) and KVS_ERR_IO from then on if it
+     failed. The peer's orderly close or reset is KVS_ERR_CLOSED. SIGPIPE is never raised:
+     MSG_NOSIGNAL on Linux and the BSDs, SO_NOSIGPIPE on macOS; on a system with neither the
+     application must ignore SIGPIPE itself.
+   - resolve BLOCKS. It calls getaddrinfo(3), which is synchronous: for a name it may wait
+     seconds for DNS answers (the resolver's timeouts and retries). POSIX has no portable
+     asynchronous resolver (getaddrinfo_a is glibc-only and runs threads), so this resolve never
+     returns 0 ("pending"); a program that must never block resolves names on a thread of its
+     own, or with its own resolver, and installs its own resolve callback. Numeric addresses
+     ("192.0.2.1", "2001:db8::1", "fe80::1%2") are parsed without getaddrinfo and never block.
+     Names give at most max addresses in getaddrinfo's order (RFC 6724 on glibc), without
+     duplicates; only IPv4 and IPv6 addresses are returned.
+   - local_addresses: getifaddrs(3); the IPv4 and IPv6 addresses of the interfaces that are up,
+     loopback included; a link-local IPv6 address carries its interface index in scope_id.
+   - wait: poll(2) over every tracked socket (readable, or a pending connect completing; wait
+     records the outcome of such a connect, which tcp_send / tcp_recv then report).
+     KVS_TIME_NEVER with no socket tracked waits until a signal arrives.
+   - log: one line per record on stderr, "kvs LEVEL ITEM line N: message", ITEM being the log
+     item's name (its number under KVS_NO_LOG_STRINGS).                                          */
+
+#if KVS_PLATFORM_POSIX
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+#include <poll.h>
+#include <time.h>
+#include <netdb.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__) ||  \
+    defined(__DragonFly__)
+#define KVS__POSIX_BSD 1
+#else
+#define KVS__POSIX_BSD 0
+#endif
+
+#if defined(__linux__)
+#include <sys/random.h>
+#define KVS__POSIX_GETRANDOM 1
+#else
+#define KVS__POSIX_GETRANDOM 0
+#endif
+#if KVS__POSIX_BSD
+#include <stdlib.h> /* arc4random_buf */
+#endif
+
+#define KVS__POSIX_UDP 1
+#define KVS__POSIX_TCP 2
+#define KVS__POSIX_CONN_DONE 0
+#define KVS__POSIX_CONN_PENDING 1
+#define KVS__POSIX_CONN_FAILED 2
+/* Datagrams (too long, empty, ICMP errors) one udp_recv call skips before returning 0. */
+#define KVS__POSIX_RECV_SKIP_MAX 64
+
+/* Set atomically at creation where the system allows it; fcntl makes sure everywhere. */
+#ifdef SOCK_CLOEXEC
+#define KVS__POSIX_SOCK_CLOEXEC SOCK_CLOEXEC
+#else
+#define KVS__POSIX_SOCK_CLOEXEC 0
+#endif
+#ifdef MSG_NOSIGNAL
+#define KVS__POSIX_MSG_NOSIGNAL MSG_NOSIGNAL
+#else
+#define KVS__POSIX_MSG_NOSIGNAL 0
+#endif
+
+/* --- log -------------------------------------------------------------------------------------- */
+
+KVS__API void kvs_posix_log(void *user, int level, int item, const char *msg, int line) {
+    const kvs_posix *px = (const kvs_posix *)user;
+    char num[24];
+    const char *name = kvs_log_item_name(item);
+    if (px && level > (px->log_level ? px->log_level : KVS_LOG_INFO))
+        return;
+    if (!msg)
+        msg = kvs_log_item_str(item);
+    if (!*name || *name == '?') {
+        snprintf(num, sizeof num, "%d", item);
+        name = num;
+    }
+    fprintf(stderr, "kvs %s %s line %d: %s\n", kvs_log_level_str(level), name, line, msg);
+}
+
+/* Log a failed system call at DEBUG (only with a kvs_posix to filter on) and return `result`. */
+KVS_PRIVATE int kvs__posix_fail(kvs_posix *px, int item, const char *call, int err, int line,
+                                int result) {
+#if KVS_LOG_LEVEL_MAX >= KVS_LOG_DEBUG
+    if (px) {
+#if KVS_NO_LOG_STRINGS
+        (void)call;
+        (void)err;
+        kvs_posix_log(px, KVS_LOG_DEBUG, item, NULL, line);
+#else
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s: %s (error %d)", kvs_log_item_str(item), call, err);
+        kvs_posix_log(px, KVS_LOG_DEBUG, item, msg, line);
+#endif
+    }
+#else
+    (void)px;
+    (void)item;
+    (void)call;
+    (void)err;
+    (void)line;
+#endif
+    return result;
+}
+#define KVS__POSIX_FAIL(px, call, err, result)                                                   \
+    kvs__posix_fail((px), KVS_LOG_POSIX_SOCKET, (call), (err), __LINE__, (result))
+
+/* --- clocks and randomness -------------------------------------------------------------------- */
+
+KVS__API kvs_time kvs_posix_now(void *user) {
+    struct timespec ts;
+    (void)user;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
+    return (kvs_time)ts.tv_sec * 1000000u + (kvs_time)ts.tv_nsec / 1000u;
+}
+
+KVS__API int64_t kvs_posix_unix_time(void *user) {
+    struct timespec ts;
+    (void)user;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec;
+}
+
+#if !KVS__POSIX_BSD
+/* Fill b[0..len) from /dev/urandom. 0, or -1 on failure. */
+KVS_PRIVATE int kvs__posix_urandom(uint8_t *b, size_t len) {
+    size_t done = 0;
+    int fd, flags = O_RDONLY;
+#ifdef O_CLOEXEC
+    flags |= O_CLOEXEC;
+#endif
+    do
+        fd = open("/dev/urandom", flags);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return -1;
+    while (done < len) {
+        ssize_t r = read(fd, b + done, len - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            (void)close(fd);
+            return -1;
+        }
+        done += (size_t)r;
+    }
+    (void)close(fd);
+    return 0;
+}
+#endif
+
+KVS__API int kvs_posix_random(void *user, void *buf, size_t len) {
+    uint8_t *b = (uint8_t *)buf;
+    int ok;
+    (void)user;
+    if (len == 0)
+        return 0;
+    if (!b)
+        return KVS_ERR_INVALID_ARG;
+#if KVS__POSIX_BSD
+    arc4random_buf(b, len);
+    ok = 1;
+#elif KVS__POSIX_GETRANDOM
+    {
+        size_t done = 0;
+        ok = 1;
+        while (done < len) {
+            ssize_t r = getrandom(b + done, len - done, 0);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0 && errno == ENOSYS) {
+                ok = kvs__posix_urandom(b + done, len - done) == 0;
+                break;
+            }
+            if (r <= 0) {
+                ok = 0;
+                break;
+            }
+            done += (size_t)r;
+        }
+    }
+#else
+    ok = kvs__posix_urandom(b, len) == 0;
+#endif
+    if (ok)
+        return 0;
+    KVS_MEMSET(b, 0, len);
+    return KVS_ERR_CRYPTO;
+}
+
+/* --- kvs_addr <-> sockaddr -------------------------------------------------------------------- */
+
+/* *a as a sockaddr in *ss (length in *len). 0, or -1 for a family other than INET / INET6. */
+KVS_PRIVATE int kvs__posix_to_sockaddr(const kvs_addr *a, struct sockaddr_storage *ss,
+                                       socklen_t *len) {
+    uint8_t port[2];
+    KVS_MEMSET(ss, 0, sizeof *ss);
+    kvs__put_u16(port, a->port);
+    if (a->family == KVS_AF_INET) {
+        struct sockaddr_in sin;
+        KVS_MEMSET(&sin, 0, sizeof sin);
+#ifdef SIN6_LEN
+        sin.sin_len = (uint8_t)sizeof sin;
+#endif
+        sin.sin_family = AF_INET;
+        KVS_MEMCPY(&sin.sin_port, port, 2);
+        KVS_MEMCPY(&sin.sin_addr, a->ip, 4);
+        KVS_MEMCPY(ss, &sin, sizeof sin);
+        *len = (socklen_t)sizeof sin;
+        return 0;
+    }
+    if (a->family == KVS_AF_INET6) {
+        struct sockaddr_in6 sin6;
+        KVS_MEMSET(&sin6, 0, sizeof sin6);
+#ifdef SIN6_LEN
+        sin6.sin6_len = (uint8_t)sizeof sin6;
+#endif
+        sin6.sin6_family = AF_INET6;
+        KVS_MEMCPY(&sin6.sin6_port, port, 2);
+        KVS_MEMCPY(&sin6.sin6_addr, a->ip, 16);
+        sin6.sin6_scope_id = a->scope_id;
+        KVS_MEMCPY(ss, &sin6, sizeof sin6);
+        *len = (socklen_t)sizeof sin6;
+        return 0;
+    }
+    return -1;
+}
+
+/* *sa (an AF_INET or AF_INET6 sockaddr) as a kvs_addr. 0, or -1 (*out cleared) for others. */
+KVS_PRIVATE int kvs__posix_from_sockaddr(const struct sockaddr *sa, kvs_addr *out) {
+    KVS_MEMSET(out, 0, sizeof *out);
+    if (sa->sa_family == AF_INET) {
+        struct sockaddr_in sin;
+        KVS_MEMCPY(&sin, sa, sizeof sin);
+        out->family = KVS_AF_INET;
+        out->port = kvs__get_u16((const uint8_t *)&sin.sin_port);
+        KVS_MEMCPY(out->ip, &sin.sin_addr, 4);
+        return 0;
+    }
+    if (sa->sa_family == AF_INET6) {
+        struct sockaddr_in6 sin6;
+        KVS_MEMCPY(&sin6, sa, sizeof sin6);
+        out->family = KVS_AF_INET6;
+        out->port = kvs__get_u16((const uint8_t *)&sin6.sin6_port);
+        out->scope_id = (uint32_t)sin6.sin6_scope_id;
+        KVS_MEMCPY(out->ip, &sin6.sin6_addr, 16);
+        return 0;
+    }
+    return -1;
+}
+
+/* --- the socket table ------------------------------------------------------------------------- */
+
+KVS__API void kvs_posix_init(kvs_posix *px) {
+    int i;
+    if (!px)
+        return;
+    KVS_MEMSET(px, 0, sizeof *px);
+    for (i = 0; i < KVS_POSIX_MAX_SOCKETS; i++)
+        px->priv.fd[i] = -1;
+}
+
+KVS__API void kvs_posix_deinit(kvs_posix *px) {
+    int i;
+    if (!px)
+        return;
+    for (i = 0; i < KVS_POSIX_MAX_SOCKETS; i++) {
+        if (px->priv.fd[i] >= 0)
+            (void)close(px->priv.fd[i]);
+        px->priv.fd[i] = -1;
+        px->priv.kind[i] = 0;
+        px->priv.family[i] = 0;
+        px->priv.connecting[i] = 0;
+    }
+}
+
+KVS__API void kvs_posix_platform(kvs_posix *px, kvs_platform *pf) {
+    if (!pf)
+        return;
+    KVS_MEMSET(pf, 0, sizeof *pf);
+    pf->user = px;
+    pf->now = kvs_posix_now;
+    pf->unix_time = kvs_posix_unix_time;
+    pf->random = kvs_posix_random;
+    pf->udp_open = kvs_posix_udp_open;
+    pf->udp_send = kvs_posix_udp_send;
+    pf->udp_recv = kvs_posix_udp_recv;
+    pf->tcp_connect = kvs_posix_tcp_connect;
+    pf->tcp_send = kvs_posix_tcp_send;
+    pf->tcp_recv = kvs_posix_tcp_recv;
+    pf->sock_close = kvs_posix_sock_close;
+    pf->resolve = kvs_posix_resolve;
+    pf->local_addresses = kvs_posix_local_addresses;
+    pf->log = kvs_posix_log;
+}
+
+/* The slot holding handle s (of the given kind; 0 = any), or -1. */
+KVS_PRIVATE int kvs__posix_slot(const kvs_posix *px, kvs_sock s, int kind) {
+    int i;
+    if (!px || s < 0 || s > INT_MAX)
+        return -1;
+    for (i = 0; i < KVS_POSIX_MAX_SOCKETS; i++)
+        if (px->priv.fd[i] == (int)s)
+            return (kind == 0 || px->priv.kind[i] == kind) ? i : -1;
+    return -1;
+}
+
+KVS_PRIVATE int kvs__posix_free_slot(const kvs_posix *px) {
+    int i;
+    for (i = 0; i < KVS_POSIX_MAX_SOCKETS; i++)
+        if (px->priv.fd[i] < 0)
+            return i;
+    return -1;
+}
+
+/* A non-blocking, close-on-exec socket of `family` (KVS_AF_*) and `type`; -1 with errno set. */
+KVS_PRIVATE int kvs__posix_socket(int family, int type) {
+    int fd, fl, e;
+    fd = socket(family == KVS_AF_INET6 ? AF_INET6 : AF_INET, type | KVS__POSIX_SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    fl = fcntl(fd, F_GETFL, 0);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        goto fail;
+    fl = fcntl(fd, F_GETFD, 0);
+    if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+        goto fail;
+    return fd;
+fail:
+    e = errno;
+    (void)close(fd);
+    errno = e;
+    return -1;
+}
+
+KVS_PRIVATE void kvs__posix_track(kvs_posix *px, int slot, int fd, int kind, int family,
+                                  int connecting) {
+    px->priv.fd[slot] = fd;
+    px->priv.kind[slot] = (uint8_t)kind;
+    px->priv.family[slot] = (uint8_t)family;
+    px->priv.connecting[slot] = (uint8_t)connecting;
+}
+
+KVS_PRIVATE int kvs__posix_would_block(int e) {
+    return e == EAGAIN || e == EWOULDBLOCK;
+}
+
+KVS__API void kvs_posix_sock_close(void *user, kvs_sock s) {
+    kvs_posix *px = (kvs_posix *)user;
+    int i = kvs__posix_slot(px, s, 0);
+    if (i < 0)
+        return;
+    (void)close(px->priv.fd[i]); /* never retried: the descriptor is gone even on EINTR */
+    kvs__posix_track(px, i, -1, 0, 0, KVS__POSIX_CONN_DONE);
+}
+
+/* --- UDP -------------------------------------------------------------------------------------- */
+
+KVS__API int kvs_posix_udp_open(void *user, const kvs_addr *local, kvs_sock *out, kvs_addr *bound) {
+    kvs_posix *px = (kvs_posix *)user;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int slot, fd, e, on = 1;
+    if (out)
+        *out = KVS_SOCK_INVALID;
+    if (!px || !local || !out || kvs__posix_to_sockaddr(local, &ss, &len) != 0)
+        return KVS_ERR_INVALID_ARG;
+    slot = kvs__posix_free_slot(px);
+    if (slot < 0)
+        return KVS_ERR_LIMIT;
+    fd = kvs__posix_socket(local->family, SOCK_DGRAM);
+    if (fd < 0)
+        return KVS__POSIX_FAIL(px, "socket", errno, KVS_ERR_IO);
+    if (local->family == KVS_AF_INET6 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, (socklen_t)sizeof on) != 0) {
+        e = errno;
+        (void)close(fd);
+        return KVS__POSIX_FAIL(px, "setsockopt(IPV6_V6ONLY)", e, KVS_ERR_IO);
+    }
+    if (bind(fd, (const struct sockaddr *)&ss, len) != 0) {
+        e = errno;
+        (void)close(fd);
+        return KVS__POSIX_FAIL(px, "bind", e, KVS_ERR_IO);
+    }
+    if (bound) {
+        len = (socklen_t)sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+            kvs__posix_from_sockaddr((const struct sockaddr *)&ss, bound) != 0) {
+            e = errno;
+            (void)close(fd);
+            return KVS__POSIX_FAIL(px, "getsockname", e, KVS_ERR_IO);
+        }
+    }
+    kvs__posix_track(px, slot, fd, KVS__POSIX_UDP, local->family, KVS__POSIX_CONN_DONE);
+    *out = (kvs_sock)fd;
+    return 0;
+}
+
+KVS__API int kvs_posix_udp_send(void *user, kvs_sock s, const kvs_addr *to, const void *p,
+                                size_t n) {
+    kvs_posix *px = (kvs_posix *)user;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int i = kvs__posix_slot(px, s, KVS__POSIX_UDP), stale = 0;
+    if (i < 0 || !to || (!p && n) || n > (size_t)INT_MAX || to->family != px->priv.family[i] ||
+        kvs__posix_to_sockaddr(to, &ss, &len) != 0)
+        return KVS_ERR_INVALID_ARG;
+    for (;;) {
+        ssize_t r = sendto(px->priv.fd[i], p, n, 0, (const struct sockaddr *)&ss, len);
+        int e;
+        if (r >= 0)
+            return (int)r;
+        e = errno;
+        if (e == EINTR)
+            continue;
+        if (kvs__posix_would_block(e) || e == ENOBUFS)
+            return 0; /* dropped, as a full router queue would */
+        if (e == ECONNREFUSED && !stale++)
+            continue; /* an ICMP error left by an earlier datagram: it is now consumed */
+        return KVS__POSIX_FAIL(px, "sendto", e, KVS_ERR_IO);
+    }
+}
+
+KVS__API int kvs_posix_udp_recv(void *user, kvs_sock s, kvs_addr *from, void *p, size_t cap) {
+    kvs_posix *px = (kvs_posix *)user;
+    int i = kvs__posix_slot(px, s, KVS__POSIX_UDP), skipped = 0;
+    if (i < 0 || !from || (!p && cap))
+        return KVS_ERR_INVALID_ARG;
+    if (cap == 0)
+        return 0; /* nothing fits: leave the queue alone */
+    while (skipped < KVS__POSIX_RECV_SKIP_MAX) {
+        struct sockaddr_storage ss;
+        struct msghdr msg;
+        struct iovec iov;
+        ssize_t r;
+        int e;
+        KVS_MEMSET(&msg, 0, sizeof msg);
+        KVS_MEMSET(&ss, 0, sizeof ss);
+        iov.iov_base = p;
+        iov.iov_len = cap;
+        msg.msg_name = &ss;
+        msg.msg_namelen = (socklen_t)sizeof ss;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        r = recvmsg(px->priv.fd[i], &msg, 0);
+        if (r < 0) {
+            e = errno;
+            if (e == EINTR)
+                continue;
+            if (kvs__posix_would_block(e))
+                return 0;
+            if (e == ECONNREFUSED) { /* ICMP port unreachable for an earlier send: not ours */
+                skipped++;
+                continue;
+            }
+            return KVS__POSIX_FAIL(px, "recvmsg", e, KVS_ERR_IO);
+        }
+        if (msg.msg_flags & MSG_TRUNC) {
+            px->priv.truncated++;
+            kvs__posix_fail(px, KVS_LOG_POSIX_TRUNCATED, "recvmsg", 0, __LINE__, 0);
+            skipped++;
+            continue;
+        }
+        if (r == 0 || kvs__posix_from_sockaddr((const struct sockaddr *)&ss, from) != 0) {
+            skipped++; /* empty: 0 would read as "nothing queued" */
+            continue;
+        }
+        return (int)r;
+    }
+    return 0;
+}
+
+/* --- TCP -------------------------------------------------------------------------------------- */
+
+KVS__API int kvs_posix_tcp_connect(void *user, const kvs_addr *to, kvs_sock *out) {
+    kvs_posix *px = (kvs_posix *)user;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int slot, fd, e, on = 1, pending = KVS__POSIX_CONN_DONE;
+    if (out)
+        *out = KVS_SOCK_INVALID;
+    if (!px || !to || !out || kvs__posix_to_sockaddr(to, &ss, &len) != 0)
+        return KVS_ERR_INVALID_ARG;
+    slot = kvs__posix_free_slot(px);
+    if (slot < 0)
+        return KVS_ERR_LIMIT;
+    fd = kvs__posix_socket(to->family, SOCK_STREAM);
+    if (fd < 0)
+        return KVS__POSIX_FAIL(px, "socket", errno, KVS_ERR_IO);
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, (socklen_t)sizeof on) != 0) {
+        e = errno;
+        (void)close(fd);
+        return KVS__POSIX_FAIL(px, "setsockopt(TCP_NODELAY)", e, KVS_ERR_IO);
+    }
+#ifdef SO_NOSIGPIPE
+    if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, (socklen_t)sizeof on) != 0) {
+        e = errno;
+        (void)close(fd);
+        return KVS__POSIX_FAIL(px, "setsockopt(SO_NOSIGPIPE)", e, KVS_ERR_IO);
+    }
+#endif
+    if (connect(fd, (const struct sockaddr *)&ss, len) != 0) {
+        e = errno;
+        /* EINTR: a non-blocking connect goes on in the background, as with EINPROGRESS */
+        if (e != EINPROGRESS && e != EINTR && !kvs__posix_would_block(e)) {
+            (void)close(fd);
+            return KVS__POSIX_FAIL(px, "connect", e, KVS_ERR_IO);
+        }
+        pending = KVS__POSIX_CONN_PENDING;
+    }
+    kvs__posix_track(px, slot, fd, KVS__POSIX_TCP, to->family, pending);
+    *out = (kvs_sock)fd;
+    return 0;
+}
+
+/* Has the connect of slot i completed? 1 yes, 0 not yet, KVS_ERR_IO failed (for good). */
+KVS_PRIVATE int kvs__posix_tcp_ready(kvs_posix *px, int i) {
+    struct pollfd pfd;
+    int err = 0, r;
+    socklen_t elen = (socklen_t)sizeof err;
+    if (px->priv.connecting[i] == KVS__POSIX_CONN_DONE)
+        return 1;
+    if (px->priv.connecting[i] == KVS__POSIX_CONN_FAILED)
+        return KVS_ERR_IO;
+    pfd.fd = px->priv.fd[i];
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    r = poll(&pfd, 1, 0);
+    if (r < 0)
+        return errno == EINTR ? 0 : KVS__POSIX_FAIL(px, "poll", errno, KVS_ERR_IO);
+    if (r == 0)
+        return 0;
+    if (getsockopt(pfd.fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+        err = errno;
+    else if (err == 0 && !(pfd.revents & POLLOUT))
+        err = ECONNREFUSED; /* hung up without a reason */
+    if (err != 0) {
+        px->priv.connecting[i] = KVS__POSIX_CONN_FAILED;
+        return KVS__POSIX_FAIL(px, "connect", err, KVS_ERR_IO);
+    }
+    px->priv.connecting[i] = KVS__POSIX_CONN_DONE;
+    return 1;
+}
+
+KVS__API int kvs_posix_tcp_send(void *user, kvs_sock s, const void *p, size_t n) {
+    kvs_posix *px = (kvs_posix *)user;
+    int i = kvs__posix_slot(px, s, KVS__POSIX_TCP), r;
+    if (i < 0 || (!p && n))
+        return KVS_ERR_INVALID_ARG;
+    if (n == 0)
+        return 0;
+    r = kvs__posix_tcp_ready(px, i);
+    if (r <= 0)
+        return r;
+    if (n > (size_t)INT_MAX)
+        n = (size_t)INT_MAX;
+    for (;;) {
+        ssize_t k = send(px->priv.fd[i], p, n, KVS__POSIX_MSG_NOSIGNAL);
+        int e;
+        if (k >= 0)
+            return (int)k;
+        e = errno;
+        if (e == EINTR)
+            continue;
+        if (kvs__posix_would_block(e) || e == ENOBUFS)
+            return 0;
+        if (e == EPIPE || e == ECONNRESET)
+            return KVS_ERR_CLOSED;
+        return KVS__POSIX_FAIL(px, "send", e, KVS_ERR_IO);
+    }
+}
+
+KVS__API int kvs_posix_tcp_recv(void *user, kvs_sock s, void *p, size_t cap) {
+    kvs_posix *px = (kvs_posix *)user;
+    int i = kvs__posix_slot(px, s, KVS__POSIX_TCP), r;
+    if (i < 0 || (!p && cap))
+        return KVS_ERR_INVALID_ARG;
+    if (cap == 0)
+        return 0;
+    r = kvs__posix_tcp_ready(px, i);
+    if (r <= 0)
+        return r;
+    if (cap > (size_t)INT_MAX)
+        cap = (size_t)INT_MAX;
+    for (;;) {
+        ssize_t k = recv(px->priv.fd[i], p, cap, 0);
+        int e;
+        if (k > 0)
+            return (int)k;
+        if (k == 0)
+            return KVS_ERR_CLOSED; /* orderly close: never 0, which means "nothing now" */
+        e = errno;
+        if (e == EINTR)
+            continue;
+        if (kvs__posix_would_block(e))
+            return 0;
+        if (e == ECONNRESET || e == EPIPE)
+            return KVS_ERR_CLOSED;
+        return KVS__POSIX_FAIL(px, "recv", e, KVS_ERR_IO);
+    }
+}
+
+/* --- names and interfaces --------------------------------------------------------------------- */
+
+KVS__API int kvs_posix_resolve(void *user, const char *host, uint16_t port, kvs_addr *out,
+                               int max) {
+    struct addrinfo hints, *res = NULL, *ai;
+    kvs_addr a;
+    int n = 0, r, j;
+    if (!host || !out || max <= 0 || !*host)
+        return KVS_ERR_INVALID_ARG;
+    if (kvs__util_addr_parse(&a, host, KVS_STRLEN(host), port) == KVS_OK) {
+        out[0] = a;
+        return 1;
+    }
+    KVS_MEMSET(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM; /* one entry per address, not one per socket type */
+    r = getaddrinfo(host, NULL, &hints, &res);
+    if (r != 0) {
+        int nf = r == EAI_NONAME;
+#ifdef EAI_NODATA
+        nf = nf || r == EAI_NODATA;
+#endif
+#ifdef EAI_ADDRFAMILY
+        nf = nf || r == EAI_ADDRFAMILY;
+#endif
+        return kvs__posix_fail((kvs_posix *)user, KVS_LOG_POSIX_SOCKET, "getaddrinfo", r, __LINE__,
+                               nf ? KVS_ERR_NOT_FOUND : KVS_ERR_IO);
+    }
+    for (ai = res; ai && n < max; ai = ai->ai_next) {
+        int dup = 0;
+        if (!ai->ai_addr || kvs__posix_from_sockaddr(ai->ai_addr, &a) != 0)
+            continue;
+        a.port = port;
+        for (j = 0; j < n && !dup; j++)
+            dup = kvs__util_addr_equal(&out[j], &a);
+        if (!dup)
+            out[n++] = a;
+    }
+    freeaddrinfo(res);
+    return n > 0 ? n : KVS_ERR_NOT_FOUND;
+}
+
+KVS__API int kvs_posix_local_addresses(void *user, kvs_addr *out, int max) {
+    struct ifaddrs *list = NULL, *ifa;
+    int n = 0;
+    if (!out || max <= 0)
+        return KVS_ERR_INVALID_ARG;
+    if (getifaddrs(&list) != 0)
+        return KVS__POSIX_FAIL((kvs_posix *)user, "getifaddrs", errno, KVS_ERR_IO);
+    for (ifa = list; ifa && n < max; ifa = ifa->ifa_next) {
+        kvs_addr a;
+        if (!ifa->ifa_addr || !(ifa->ifa_flags & (unsigned)IFF_UP) ||
+            kvs__posix_from_sockaddr(ifa->ifa_addr, &a) != 0)
+            continue;
+        if (kvs__util_addr_is_link_local(&a) && a.family == KVS_AF_INET6) {
+#if KVS__POSIX_BSD
+            /* KAME stacks embed the interface index in bytes 2-3 of a link-local address */
+            if (a.scope_id == 0)
+                a.scope_id = (uint32_t)kvs__get_u16(a.ip + 2);
+            a.ip[2] = 0;
+            a.ip[3] = 0;
+#endif
+            if (a.scope_id == 0 && ifa->ifa_name)
+                a.scope_id = (uint32_t)if_nametoindex(ifa->ifa_name);
+        } else {
+            a.scope_id = 0;
+        }
+        out[n++] = a;
+    }
+    freeifaddrs(list);
+    return n;
+}
+
+/* --- wait ------------------------------------------------------------------------------------- */
+
+/* The poll timeout until `deadline`: -1 for KVS_TIME_NEVER, else milliseconds rounded up. */
+KVS_PRIVATE int kvs__posix_timeout_ms(kvs_time deadline) {
+    kvs_time now, d;
+    if (deadline == KVS_TIME_NEVER)
+        return -1;
+    now = kvs_posix_now(NULL);
+    if (deadline <= now)
+        return 0;
+    d = deadline - now;
+    d = d / 1000u + (d % 1000u != 0);
+    return d > (kvs_time)INT_MAX ? INT_MAX : (int)d;
+}
+
+KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
+    struct pollfd pfd[KVS_POSIX_MAX_SOCKETS];
+    int slot[KVS_POSIX_MAX_SOCKETS];
+    nfds_t n = 0, k;
+    int i, r;
+    if (!px)
+        return KVS_ERR_INVALID_ARG;
+    for (i = 0; i < KVS_POSIX_MAX_SOCKETS; i++) {
+        if (px->priv.fd[i] < 0)
+            continue;
+        slot[n] = i;
+        pfd[n].fd = px->priv.fd[i];
+        pfd[n].events = (short)(px->priv.connecting[i] == KVS__POSIX_CONN_PENDING
+                                    ? POLLIN | POLLOUT
+                                    : POLLIN);
+        pfd[n].revents = 0;
+        n++;
+    }
+    for (;;) {
+        int ms = kvs__posix_timeout_ms(deadline);
+        r = poll(n ? pfd : NULL, n, ms);
+        if (r > 0) {
+            /* settle the connects that finished, so that they are not polled for POLLOUT again */
+            for (k = 0; k < n; k++)
+                if (pfd[k].revents && px->priv.connecting[slot[k]] == KVS__POSIX_CONN_PENDING)
+                    (void)kvs__posix_tcp_ready(px, slot[k]);
+            return r;
+        }
+        if (r < 0)
+            return errno == EINTR ? 0 : KVS__POSIX_FAIL(px, "poll", errno, KVS_ERR_IO);
+        /* a timeout: poll rounds to its own clock, so make sure the deadline really passed */
+        if (ms == 0 || kvs_posix_now(NULL) >= deadline)
+            return 0;
+    }
+}
+
+#endif /* KVS_PLATFORM_POSIX */
+
+/* ==== [21] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* depends on: >>client.  entry points: kvs_testing_*.
+   Nothing here changes protocol behaviour: the hooks only replace the random source with a
+   reproducible one and make chosen allocations fail.                                            */
+
+#if KVS_TESTING
+KVS__API void kvs_testing_rng_seed(kvs_testing_rng *r, uint64_t seed) {
+    r->s = seed ? seed : 0x9e3779b97f4a7c15u;
+    r->fail = 0;
+}
+
+/* splitmix64: every seed gives a full-period, well-mixed stream. */
+KVS__API int kvs_testing_random(void *user, void *buf, size_t len) {
+    kvs_testing_rng *r = (kvs_testing_rng *)user;
+    uint8_t *b = (uint8_t *)buf;
+    size_t i;
+    if (!r || r->fail)
+        return KVS_ERR_CRYPTO;
+    for (i = 0; i < len; i += 8) {
+        uint64_t z;
+        size_t k;
+        r->s += 0x9e3779b97f4a7c15u;
+        z = r->s;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+        z ^= z >> 31;
+        for (k = 0; k < 8 && i + k < len; k++)
+            b[i + k] = (uint8_t)(z >> (8 * k));
+    }
+    return 0;
+}
+
+KVS__API void kvs_testing_fail_alloc(kvs_client *c, uint32_t n) {
+    if (c)
+        c->priv.mem.fail_after = n;
+}
+#endif
+
+#endif /* KVSWEBRTC_IMPLEMENTATION */
+
+/*
+  ------------------------------------------------------------------------------------------------
+  MIT License
+
+  Copyright (c) 2026 the kvswebrtc authors
+
+  Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+  associated documentation files (the "Software"), to deal in the Software without restriction,
+  including without limitation the rights to use, copy, modify, merge, publish, distribute,
+  sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
+  furnished to do so, subject to the following conditions:
+
+  The above copyright notice and this permission notice shall be included in all copies or
+  substantial portions of the Software.
+
+  THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT
+  NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+  NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+  DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT
+  OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+  ------------------------------------------------------------------------------------------------
+*/

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The test runner behind `make test`: every step below counts as one or more tests, and the last
+# line printed is "N passed, N failed[, N skipped]". Usage: tests/run.sh [T], where T is a unit
+# test section ("util", "json", ...), "compile", "fuzz", or empty for everything.
+# Environment: CI=true turns a missing tool into a failure; FUZZ_SECONDS (default 5) per target.
+set -u
+cd "$(dirname "$0")/.."
+T="${1:-}"
+B=build
+PASS=0 FAIL=0 SKIP=0
+FAILED=()
+CI="${CI:-}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
+LIBS="-lbearssl"
+WARN="-Wall -Wextra -Werror"
+STRICT="-pedantic $WARN -Wshadow -Wconversion -Wsign-conversion -Wundef -Wstrict-prototypes \
+-Wdouble-promotion -fno-common -Werror=declaration-after-statement -Werror=vla"
+STRICT_CXX="$WARN -Wshadow -Wconversion -Wsign-conversion -Wundef"
+mkdir -p "$B/compile" "$B/fuzz"
+
+pass() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$1"; }
+fail() { FAIL=$((FAIL + 1)); FAILED+=("$1"); printf 'FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2" | head -40; return 0; }
+skip() {
+  if [ "$CI" = "true" ]; then fail "$1 (missing in CI: $2)"; else SKIP=$((SKIP + 1)); printf 'skip %s (%s)\n' "$1" "$2"; fi
+}
+# run NAME CMD...: one test that passes when CMD exits 0
+run() {
+  local name=$1; shift
+  if "$@" > "$B/last.log" 2>&1; then pass "$name"; else fail "$name" "$B/last.log"; fi
+}
+want() { [ -z "$T" ] || [ "$T" = "$1" ]; }
+
+# --- unit tests, plain and under AddressSanitizer + UBSan ------------------------------------
+unit() {
+  local label=$1 bin=$2 out="$B/$1.log" rc
+  shift 2
+  if [ ! -x "$bin" ]; then fail "$label: $bin not built"; return; fi
+  "$bin" "$@" > "$out" 2>&1
+  rc=$?
+  while IFS= read -r line; do
+    case "$line" in
+      "ok   "*) pass "$label: ${line#ok   }" ;;
+      "FAIL "*) fail "$label: ${line#FAIL }" ;;
+      "    "*) printf '%s\n' "$line" ;;
+    esac
+  done < "$out"
+  if ! tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
+    fail "$label: the test binary died (exit $rc)" "$out"
+  elif [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+    fail "$label: exit $rc" "$out"
+  fi
+}
+case "$T" in
+  compile|fuzz) ;;
+  *)
+    unit unit "$B/unit" ${T:+"$T"}
+    unit asan "$B/unit-asan" ${T:+"$T"}
+    ;;
+esac
+
+# --- compile checks --------------------------------------------------------------------------
+if want compile; then
+  for cc in gcc clang; do
+    if ! command -v $cc > /dev/null; then skip "compile: $cc" "$cc not installed"; continue; fi
+    run "compile: header alone, $cc -std=c99 strict" $cc -std=c99 $STRICT -c tests/compile/header_only.c -o "$B/compile/header_$cc.o"
+    run "compile: implementation + POSIX, $cc -std=c99 strict" $cc -std=c99 $STRICT -c tests/compile/impl.c -o "$B/compile/impl_$cc.o"
+    run "compile: implementation + KVS_TESTING, $cc -std=c99 strict" $cc -std=c99 $STRICT -DKVS_TESTING=1 -c tests/compile/impl.c -o "$B/compile/impl_testing_$cc.o"
+    run "compile: KVS_NO_LOG_STRINGS + KVS_LOG_LEVEL_MAX=0, $cc strict" $cc -std=c99 $STRICT -DKVS_NO_LOG_STRINGS=1 -DKVS_LOG_LEVEL_MAX=0 -c tests/compile/impl.c -o "$B/compile/impl_nolog_$cc.o"
+  done
+  for cxx in g++ clang++; do
+    if ! command -v $cxx > /dev/null; then skip "compile: $cxx" "$cxx not installed"; continue; fi
+    run "compile: header alone as C++, $cxx" $cxx -x c++ $STRICT_CXX -c tests/compile/header_only.c -o "$B/compile/header_$cxx.o"
+    run "compile: implementation + POSIX as C++, $cxx" $cxx -x c++ $STRICT_CXX -c tests/compile/impl.c -o "$B/compile/impl_$cxx.o"
+  done
+  run "compile: KVS_STATIC in two translation units linked together" sh -c "
+    gcc -std=c99 $STRICT -c tests/compile/static_a.c -o $B/compile/static_a.o &&
+    gcc -std=c99 $STRICT -c tests/compile/static_b.c -o $B/compile/static_b.o &&
+    gcc $B/compile/static_a.o $B/compile/static_b.o -o $B/compile/static_ab $LIBS && $B/compile/static_ab"
+  run "compile: KVS_NO_MALLOC references no malloc/calloc/realloc/free" sh -c "
+    gcc -std=c99 $STRICT -c tests/compile/nomalloc.c -o $B/compile/nomalloc.o &&
+    ! nm -u $B/compile/nomalloc.o | grep -Ew '(malloc|calloc|realloc|free)'"
+  for o in impl_gcc impl_testing_gcc impl_g++; do
+    [ -f "$B/compile/$o.o" ] && run "symbols: every exported symbol of $o.o starts with kvs_" tools/check_symbols.sh "$B/compile/$o.o"
+  done
+  run "log: KVS_NO_LOG_STRINGS at ceiling WARN (ids only, INFO compiled out)" sh -c "
+    gcc -std=c99 $WARN -g -DVARIANT=1 tests/compile/log_variants.c -o $B/compile/log_v1 $LIBS && $B/compile/log_v1 &&
+    ! grep -q 'allocation refused' $B/compile/log_v1 && ! grep -q 'client initialised' $B/compile/log_v1"
+  run "log: ceiling TRACE (trace records, hex dump)" sh -c "
+    gcc -std=c99 $WARN -g -DVARIANT=2 tests/compile/log_variants.c -o $B/compile/log_v2 $LIBS && $B/compile/log_v2"
+  if command -v clang > /dev/null; then
+    run "static analysis: clang --analyze finds nothing" sh -c "
+      clang --analyze -Xanalyzer -analyzer-output=text -DKVS_TESTING=1 tests/compile/impl.c -o /dev/null 2>&1 | tee $B/analyze.log;
+      ! grep -q 'warning:' $B/analyze.log"
+  else
+    skip "static analysis" "clang not installed"
+  fi
+  run "sections: table of contents, banners, section sizes, private prefixes" tools/check_sections.sh kvswebrtc.h
+fi
+
+# --- fuzz smoke runs (the long runs are `make fuzz-long`) --------------------------------------
+if want fuzz; then
+  if ! command -v clang > /dev/null; then
+    skip "fuzz" "clang not installed"
+  else
+    for src in tests/fuzz/fuzz_*.c; do
+      name=$(basename "$src" .c); target=${name#fuzz_}
+      bin="$B/fuzz/$name"
+      if [ ! -x "$bin" ] || [ "$bin" -ot "$src" ] || [ "$bin" -ot kvswebrtc.h ]; then
+        if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all "$src" -o "$bin" $LIBS > "$B/last.log" 2>&1; then
+          fail "fuzz: build $name" "$B/last.log"; continue
+        fi
+      fi
+      work=$(mktemp -d); cp -r "tests/fuzz/corpus/$target/." "$work/" 2>/dev/null
+      dict=""; [ -f "tests/fuzz/$target.dict" ] && dict="-dict=tests/fuzz/$target.dict"
+      run "fuzz: $name for ${FUZZ_SECONDS}s" "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="$B/fuzz/$name-" $dict "$work"
+      rm -rf "$work"
+    done
+  fi
+fi
+
+if [ $FAIL -gt 0 ]; then
+  echo; echo "failed:"; printf '  %s\n' "${FAILED[@]}"
+fi
+if [ $SKIP -gt 0 ]; then
+  echo "$PASS passed, $FAIL failed, $SKIP skipped"
+else
+  echo "$PASS passed, $FAIL failed"
+fi
+[ $FAIL -eq 0 ]

@@ -1,0 +1,30 @@
+/* The unit test binary: the whole implementation compiled in (KVS_TESTING), every section's tests.
+   Run with no argument for all, or with section names ("util", "json") or section.case. */
+#define KVS_TESTING 1
+#define KVS_PLATFORM_POSIX 1
+#define KVSWEBRTC_IMPLEMENTATION
+#include "../kvswebrtc.h"
+
+#include "kvs_test.h"
+#include "kvs_test_platform.h"
+
+#include "test_prelude.c"
+#include "test_util.c"
+#include "test_log.c"
+#include "test_mem.c"
+#include "test_crypto.c"
+#include "test_json.c"
+#include "test_b64.c"
+#include "test_client.c"
+#include "test_plat_posix.c"
+
+int main(int argc, char **argv) {
+    static const kvs_test_suite suites[] = {
+        KVS_TEST_SUITE("prelude", kvs_tests_prelude), KVS_TEST_SUITE("util", kvs_tests_util),
+        KVS_TEST_SUITE("log", kvs_tests_log),         KVS_TEST_SUITE("mem", kvs_tests_mem),
+        KVS_TEST_SUITE("crypto", kvs_tests_crypto),   KVS_TEST_SUITE("json", kvs_tests_json),
+        KVS_TEST_SUITE("b64", kvs_tests_b64),         KVS_TEST_SUITE("client", kvs_tests_client),
+        KVS_TEST_SUITE("plat-posix", kvs_tests_plat_posix),
+    };
+    return kvs_test_main(suites, sizeof suites / sizeof suites[0], argc, argv);
+}
