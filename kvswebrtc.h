@@ -54,21 +54,25 @@
     [6]  >>api-events     kvs_event and the event table
     [7]  >>api-client     kvs_client: init, deinit, memory statistics, last error
     [8]  >>api-util       address parsing and formatting, version
-    [9]  >>api-posix      the optional POSIX platform (KVS_PLATFORM_POSIX)
-    [10] >>api-testing    test hooks: seeded RNG, fault injection (KVS_TESTING only)
+    [9]  >>api-cert       kvs_cert: own certificate and key, fingerprints
+    [10] >>api-dtls       DTLS statistics, DTLS-SRTP profile ids
+    [11] >>api-posix      the optional POSIX platform (KVS_PLATFORM_POSIX)
+    [12] >>api-testing    test hooks: seeded RNG, fault injection (KVS_TESTING only)
 
   Implementation half (outside the include guard, only with KVSWEBRTC_IMPLEMENTATION):
-    [11] >>prelude        config checks, libc macros, KVS_ASSERT, byte order, bounded cursors
-    [12] >>util           hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses
-    [13] >>log            log items, level ceiling, formatting into a bounded buffer
-    [14] >>mem            the per-client memory accountant over the platform allocator
-    [15] >>crypto         BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG
-    [16] >>json           allocation-free JSON token reader and JSON writer
-    [17] >>b64            base64 (RFC 4648 section 4)
-    [18] >>client         the client object: platform, configuration, accounting
-    [19] >>api            public entry points: validate arguments, then call the sections above
-    [20] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [21] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [13] >>prelude        config checks, libc macros, KVS_ASSERT, byte order, bounded cursors
+    [14] >>util           hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses
+    [15] >>log            log items, level ceiling, formatting into a bounded buffer
+    [16] >>mem            the per-client memory accountant over the platform allocator
+    [17] >>crypto         BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG
+    [18] >>json           allocation-free JSON token reader and JSON writer
+    [19] >>b64            base64 (RFC 4648 section 4)
+    [20] >>dtls           DTLS 1.2: record layer, flights, timers, key schedule, exporter
+    [21] >>dtls-hs        DTLS 1.2 handshake: messages, reassembly, input, init/send/close
+    [22] >>client         the client object: platform, configuration, accounting
+    [23] >>api            public entry points: validate arguments, then call the sections above
+    [24] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [25] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -137,6 +141,8 @@
                                                      formatted into (longer lines are truncated)
     KVS_MEM_FILL             0 (1 testing)    impl   1: fill new blocks with 0xAA, freed with 0x55
     KVS_MAX_PEERS            10               all    upper bound of kvs_config.max_peers
+    KVS_DTLS_REASM_MAX       8192             all    bytes of DTLS handshake messages reassembled
+                                                     at once (bounds a peer's certificate chain)
     KVS_JSON_MAX_DEPTH       32               impl   JSON nesting limit (at most 64); bounds the
                                                      reader's stack against hostile input
     KVS_ASSERT(x)            assert(x)        impl   internal invariant check
@@ -373,7 +379,20 @@ typedef enum kvs_result {
     X(CLIENT_INIT, "client initialised")                                                         \
     X(CLIENT_DEINIT, "client deinitialised")                                                     \
     X(POSIX_SOCKET, "POSIX socket call failed")                                                  \
-    X(POSIX_TRUNCATED, "POSIX: a datagram larger than the buffer was discarded")
+    X(POSIX_TRUNCATED, "POSIX: a datagram larger than the buffer was discarded")                 \
+    X(DTLS_CONNECTED, "DTLS handshake complete")                                                 \
+    X(DTLS_CLOSED, "DTLS peer sent close_notify")                                                \
+    X(DTLS_TIMEOUT, "DTLS peer stopped answering: handshake timed out")                          \
+    X(DTLS_PEER_ALERT, "DTLS peer sent a fatal alert")                                           \
+    X(DTLS_FINGERPRINT_MISMATCH, "DTLS peer certificate does not match the SDP fingerprint")     \
+    X(DTLS_NO_CERT, "DTLS peer sent no certificate")                                             \
+    X(DTLS_BAD_CERT, "DTLS peer certificate unusable (not P-256 ECDSA or RSA, or malformed)")    \
+    X(DTLS_BAD_SIGNATURE, "DTLS peer signature does not verify")                                 \
+    X(DTLS_BAD_FINISHED, "DTLS Finished does not match: keys or transcript differ")              \
+    X(DTLS_BAD_MESSAGE, "DTLS handshake message malformed or unexpected")                        \
+    X(DTLS_UNSUPPORTED, "DTLS peer offers nothing we support (version, suite, group, ...)")     \
+    X(DTLS_BAD_RECORD, "DTLS record or fragment dropped")                                        \
+    X(DTLS_BAD_MAC, "DTLS record failed authentication")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -621,7 +640,49 @@ KVS_DEF int kvs_addr_is_loopback(const kvs_addr *a);
 /* 1 for 169.254.0.0/16 and fe80::/10. */
 KVS_DEF int kvs_addr_is_link_local(const kvs_addr *a);
 
-/* ==== [9] >>api-posix  the optional POSIX platform (KVS_PLATFORM_POSIX) ==================== */
+/* ==== [9] >>api-cert  certificates and fingerprints ========================================== */
+/* depends on: >>api-types.  entry points: kvs_cert_* (with >>crypto)                            */
+
+#ifndef KVS_CERT_MAX
+#define KVS_CERT_MAX 2048 /* DER bytes of the own certificate; bounds kvs_cert */
+#endif
+#define KVS_FINGERPRINT_STRLEN 104 /* "sha-256 " + 32 x "XX:" - 1 + NUL */
+
+/* The own certificate and key, generated or imported. */
+typedef struct kvs_cert {
+    uint8_t der[KVS_CERT_MAX]; /* the certificate, DER */
+    size_t der_len;
+    uint8_t key[32];          /* the P-256 private scalar: secret (kvs_cert_clear zeroes it) */
+    uint8_t pub[65];          /* the uncompressed public point */
+    uint8_t fingerprint[32];  /* SHA-256 of der, as SDP a=fingerprint carries it */
+} kvs_cert;
+
+/* ==== [10] >>api-dtls  DTLS statistics and DTLS-SRTP profiles =============================== */
+/* depends on: >>api-types.  entry points: none (the peer reports these in its statistics)       */
+
+#ifndef KVS_DTLS_REASM_MAX
+#define KVS_DTLS_REASM_MAX 8192 /* bytes of peer handshake messages reassembled at once */
+#endif
+
+/* DTLS-SRTP protection profiles (RFC 5764 section 4.1.2, RFC 7714 section 14.2): the values of
+   the use_srtp extension. */
+#define KVS_SRTP_AES128_CM_SHA1_80 0x0001
+#define KVS_SRTP_AES128_CM_SHA1_32 0x0002
+#define KVS_SRTP_AEAD_AES_128_GCM 0x0007
+
+typedef struct kvs_dtls_stats {
+    kvs_time handshake_us;          /* first flight to Finished; 0 until connected */
+    uint32_t flights_sent;          /* new flights */
+    uint32_t flights_retransmitted; /* flights sent again (timer, or the peer repeating itself) */
+    uint32_t records_sent, records_received;
+    uint32_t app_records_sent, app_records_received;
+    uint32_t dropped_bad_mac;   /* records whose authentication failed */
+    uint32_t dropped_replay;    /* records seen before (replay window) */
+    uint32_t dropped_epoch;     /* records of an epoch that cannot be read (yet) */
+    uint32_t dropped_malformed; /* records or fragments that do not parse */
+} kvs_dtls_stats;
+
+/* ==== [11] >>api-posix  the optional POSIX platform (KVS_PLATFORM_POSIX) ==================== */
 /* depends on: >>api-platform.  entry points: kvs_posix_*                                         */
 
 #if KVS_PLATFORM_POSIX
@@ -667,7 +728,7 @@ KVS_DEF int kvs_posix_local_addresses(void *user, kvs_addr *out, int max);
 KVS_DEF void kvs_posix_log(void *user, int level, int item, const char *msg, int line);
 #endif
 
-/* ==== [10] >>api-testing  test hooks (KVS_TESTING only) =================================== */
+/* ==== [12] >>api-testing  test hooks (KVS_TESTING only) =================================== */
 /* depends on: >>api-client.  entry points: kvs_testing_*                                         */
 
 #if KVS_TESTING
@@ -696,7 +757,7 @@ KVS_DEF void kvs_testing_fail_alloc(kvs_client *c, uint32_t n);
 #if defined(KVSWEBRTC_IMPLEMENTATION) && !defined(KVSWEBRTC_IMPLEMENTATION_INCLUDED)
 #define KVSWEBRTC_IMPLEMENTATION_INCLUDED
 
-/* ==== [11] >>prelude  config checks, libc macros, KVS_ASSERT, byte order, bounded cursors ==== */
+/* ==== [13] >>prelude  config checks, libc macros, KVS_ASSERT, byte order, bounded cursors ==== */
 /* depends on: the public half.  entry points: none.
    The cursors are the only way parsers read and serialisers write:
    - kvs__rd {p, end, err}: every read checks the bounds; the first overrun sets err, which then
@@ -1055,7 +1116,7 @@ KVS_PRIVATE kvs_result kvs__wr_result_str(kvs__wr *w, size_t *out_len) {
     return r;
 }
 
-/* ==== [12] >>util  hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses =============== */
+/* ==== [14] >>util  hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses =============== */
 /* depends on: >>prelude.  entry points: kvs_addr_* and kvs_version go through >>api.
    - CRC-32 is the ISO-HDLC / zlib CRC (reflected 0x04C11DB7) that STUN FINGERPRINT (RFC 8489
      section 14.7) XORs with 0x5354554e; CRC-32c is the Castagnoli CRC of SCTP (RFC 4960 appendix B,
@@ -1662,10 +1723,11 @@ KVS_PRIVATE int kvs__util_addr_is_link_local(const kvs_addr *a) {
     return a->family == KVS_AF_INET6 && a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80;
 }
 
-/* ==== [13] >>log  log items, level ceiling, bounded formatting ============================== */
+/* ==== [15] >>log  log items, level ceiling, bounded formatting ============================== */
 /* depends on: >>prelude.  entry points: kvs_result_str, kvs_log_item_str, kvs_log_level_str (via
    >>api).
-   Sections log through a kvs__log context lent by the client, with the macros below:
+   Sections log through a kvs__log context lent by the client (NULL: nothing is logged or
+   recorded, for code that runs without a client), with the macros below:
      KVS__LOG_WARN(lg, ITEM)                     message = the item's text
      KVS__LOGF_WARN(lg, ITEM, "fmt", args...)    message = "item text: formatted detail"
    A call above the compile-time ceiling KVS_LOG_LEVEL_MAX compiles to nothing (ERROR and WARN
@@ -1695,6 +1757,8 @@ KVS_PRIVATE void kvs__log_init(kvs__log *lg, const kvs_platform *pf, int *guard,
 }
 
 KVS_PRIVATE void kvs__log_deliver(kvs__log *lg, int level, int item, const char *msg, int line) {
+    if (!lg)
+        return;
     if (level <= KVS_LOG_WARN)
         lg->last_item = item;
     if (!lg->fn || level > lg->level)
@@ -1717,7 +1781,8 @@ KVS_PRIVATE void kvs__log_item(kvs__log *lg, int level, int item, int line) {
 
 /* Record an item without delivering it (calls compiled out by the level ceiling). */
 KVS_PRIVATE void kvs__log_note(kvs__log *lg, int item) {
-    lg->last_item = item;
+    if (lg)
+        lg->last_item = item;
 }
 
 #if !KVS_NO_LOG_STRINGS
@@ -1729,7 +1794,7 @@ KVS_PRIVATE void kvs__log_fmt(kvs__log *lg, int level, int item, int line, const
     va_list ap;
     int n;
     size_t used;
-    if (!lg->fn || level > lg->level) {
+    if (!lg || !lg->fn || level > lg->level) {
         kvs__log_deliver(lg, level, item, NULL, line);
         return;
     }
@@ -1801,7 +1866,7 @@ KVS_PRIVATE void kvs__log_hexdump(kvs__log *lg, int item, const void *p, size_t 
 #if KVS_LOG_LEVEL_MAX >= KVS_LOG_TRACE && !KVS_NO_LOG_STRINGS
     const uint8_t *b = (const uint8_t *)p;
     size_t off, i;
-    if (!lg->fn || lg->level < KVS_LOG_TRACE)
+    if (!lg || !lg->fn || lg->level < KVS_LOG_TRACE)
         return;
     for (off = 0; off < n; off += 16) {
         char line[80];
@@ -1833,7 +1898,7 @@ KVS_PRIVATE void kvs__log_hexdump(kvs__log *lg, int item, const void *p, size_t 
 #endif
 }
 
-/* ==== [14] >>mem  the per-client memory accountant ========================================== */
+/* ==== [16] >>mem  the per-client memory accountant ========================================== */
 /* depends on: >>prelude, >>log.  entry points: kvs_client_memory_stats (via >>api).
    Every allocation of a client goes through kvs__mem_alloc: the platform allocator (default
    malloc/free unless KVS_NO_MALLOC) behind a small header that records the size, so the accountant
@@ -1961,7 +2026,7 @@ KVS_PRIVATE void kvs__mem_free(kvs__mem *m, void *p) {
         --*m->guard;
 }
 
-/* ==== [15] >>crypto  BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG == */
+/* ==== [17] >>crypto  BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG == */
 /* depends on: >>prelude, >>log, BearSSL.  entry points: none (used by every secured section).
    - Hashes and HMAC are BearSSL's (br_sha1, br_sha256, br_hmac); the HMAC context keeps the keyed
      state, so a key used for many messages (STUN MESSAGE-INTEGRITY, SigV4) is scheduled once.
@@ -2111,7 +2176,244 @@ KVS_PRIVATE kvs_result kvs__crypto_random_below(kvs__rng *r, uint32_t bound, uin
     return KVS_OK;
 }
 
-/* ==== [16] >>json  allocation-free JSON token reader and JSON writer ==================== */
+/* --- public-key and record primitives for the DTLS handshake ---------------------------------
+   ECDHE on P-256 and X25519 (BearSSL's default EC implementation, constant-time m31/i31 code),
+   ECDSA P-256 signatures (RFC 6979 deterministic nonces: signing needs no random bytes), ECDSA and
+   RSA PKCS#1 v1.5 verification with a key taken from a peer's X.509 certificate, the TLS 1.2 PRF
+   with SHA-256, and AES-128-GCM (AES-NI and PCLMUL when the CPU has them, else BearSSL's
+   constant-time 64-bit or 32-bit code).                                                      */
+
+#define KVS__CRYPTO_GROUP_P256 23   /* TLS NamedGroup secp256r1 */
+#define KVS__CRYPTO_GROUP_X25519 29 /* TLS NamedGroup x25519 */
+#define KVS__CRYPTO_SIG_ECDSA_SHA256 0x0403
+#define KVS__CRYPTO_SIG_RSA_SHA256 0x0401
+#define KVS__CRYPTO_KEY_EC 1
+#define KVS__CRYPTO_KEY_RSA 2
+#define KVS__CRYPTO_ECDSA_SIG_MAX 72 /* DER ECDSA P-256 signature, worst case */
+
+/* A peer's public key, copied out of its certificate. */
+typedef struct kvs__crypto_pubkey {
+    int type;          /* KVS__CRYPTO_KEY_EC (P-256 only) or KVS__CRYPTO_KEY_RSA */
+    uint8_t ec[65];    /* uncompressed P-256 point */
+    uint8_t n[512];    /* RSA modulus, big-endian, 1024..4096 bits */
+    size_t n_len;
+    uint8_t e[8];      /* RSA public exponent */
+    size_t e_len;
+} kvs__crypto_pubkey;
+
+/* An ephemeral ECDHE key pair. */
+typedef struct kvs__crypto_ecdhe {
+    int group;
+    uint8_t priv[32]; /* secret */
+    uint8_t pub[65];  /* P-256: 65-byte uncompressed point; X25519: 32 bytes */
+    size_t pub_len;
+} kvs__crypto_ecdhe;
+
+/* A BearSSL HMAC-DRBG over SHA-256 as the br_prng_class some BearSSL calls want, seeded from the
+   platform generator. Lives on the stack for one operation and is zeroed afterwards. */
+KVS_PRIVATE kvs_result kvs__crypto_drbg_seed(br_hmac_drbg_context *d, kvs__rng *r) {
+    uint8_t seed[48];
+    kvs_result res = kvs__crypto_random(r, seed, sizeof seed);
+    if (res != KVS_OK)
+        return res;
+    br_hmac_drbg_init(d, &br_sha256_vtable, seed, sizeof seed);
+    kvs__crypto_zero(seed, sizeof seed);
+    return KVS_OK;
+}
+
+/* A fresh key pair on `group` (KVS__CRYPTO_GROUP_P256 or _X25519). KVS_ERR_UNSUPPORTED for other
+   groups, KVS_ERR_CRYPTO when the generator fails. */
+KVS_PRIVATE kvs_result kvs__crypto_ecdhe_keygen(kvs__crypto_ecdhe *e, int group, kvs__rng *r) {
+    const br_ec_impl *impl = br_ec_get_default();
+    br_hmac_drbg_context drbg;
+    br_ec_private_key sk;
+    kvs_result res;
+    size_t xlen;
+    KVS_MEMSET(e, 0, sizeof *e);
+    if (group != KVS__CRYPTO_GROUP_P256 && group != KVS__CRYPTO_GROUP_X25519)
+        return KVS_ERR_UNSUPPORTED;
+    res = kvs__crypto_drbg_seed(&drbg, r);
+    if (res != KVS_OK)
+        return res;
+    xlen = br_ec_keygen(&drbg.vtable, impl, &sk, e->priv, group);
+    kvs__crypto_zero(&drbg, sizeof drbg);
+    if (xlen != 32)
+        return KVS_ERR_CRYPTO;
+    e->pub_len = br_ec_compute_pub(impl, NULL, e->pub, &sk);
+    if (e->pub_len != (group == KVS__CRYPTO_GROUP_P256 ? 65u : 32u)) {
+        kvs__crypto_zero(e, sizeof *e);
+        return KVS_ERR_CRYPTO;
+    }
+    e->group = group;
+    return KVS_OK;
+}
+
+/* The shared secret with the peer's public value: the 32-byte X coordinate (P-256) or the X25519
+   output. KVS_ERR_PROTOCOL for a point that is malformed, not on the curve, or of small order
+   (an all-zero X25519 result, RFC 7748 section 6.1). */
+KVS_PRIVATE kvs_result kvs__crypto_ecdhe_shared(const kvs__crypto_ecdhe *e, const uint8_t *peer,
+                                                size_t n, uint8_t out[32]) {
+    const br_ec_impl *impl = br_ec_get_default();
+    uint8_t g[65];
+    size_t xoff, xlen;
+    uint32_t ok, nz = 0;
+    size_t i;
+    if (n != e->pub_len || n > sizeof g)
+        return KVS_ERR_PROTOCOL;
+    KVS_MEMCPY(g, peer, n);
+    ok = impl->mul(g, n, e->priv, sizeof e->priv, e->group);
+    xoff = impl->xoff(e->group, &xlen);
+    if (ok && xlen == 32) {
+        KVS_MEMCPY(out, g + xoff, 32);
+        for (i = 0; i < 32; i++)
+            nz |= out[i];
+    }
+    kvs__crypto_zero(g, sizeof g);
+    if (!ok || xlen != 32 || nz == 0) {
+        kvs__crypto_zero(out, 32);
+        return KVS_ERR_PROTOCOL;
+    }
+    return KVS_OK;
+}
+
+/* ECDSA P-256 signature of a SHA-256 hash with the private scalar key[32], DER-encoded into
+   sig (at least KVS__CRYPTO_ECDSA_SIG_MAX bytes). Returns the length, 0 on failure. */
+KVS_PRIVATE size_t kvs__crypto_ecdsa_sign(const uint8_t key[32], const uint8_t hash[32],
+                                          uint8_t sig[KVS__CRYPTO_ECDSA_SIG_MAX]) {
+    br_ec_private_key sk;
+    uint8_t x[32];
+    size_t n;
+    KVS_MEMCPY(x, key, 32);
+    sk.curve = BR_EC_secp256r1;
+    sk.x = x;
+    sk.xlen = 32;
+    n = br_ecdsa_sign_asn1_get_default()(br_ec_get_default(), &br_sha256_vtable, hash, &sk, sig);
+    kvs__crypto_zero(x, sizeof x);
+    return n;
+}
+
+/* The public key of a DER X.509 certificate. KVS_ERR_PARSE for a certificate BearSSL cannot
+   decode; KVS_ERR_UNSUPPORTED for keys other than P-256 ECDSA and RSA of 1024-4096 bits. */
+KVS_PRIVATE kvs_result kvs__crypto_cert_pubkey(const uint8_t *der, size_t n, kvs__crypto_pubkey *pk) {
+    br_x509_decoder_context dc;
+    const br_x509_pkey *k;
+    KVS_MEMSET(pk, 0, sizeof *pk);
+    br_x509_decoder_init(&dc, NULL, NULL);
+    br_x509_decoder_push(&dc, der, n);
+    k = br_x509_decoder_get_pkey(&dc);
+    if (!k)
+        return KVS_ERR_PARSE;
+    if (k->key_type == BR_KEYTYPE_EC) {
+        if (k->key.ec.curve != BR_EC_secp256r1 || k->key.ec.qlen != 65)
+            return KVS_ERR_UNSUPPORTED;
+        pk->type = KVS__CRYPTO_KEY_EC;
+        KVS_MEMCPY(pk->ec, k->key.ec.q, 65);
+        return KVS_OK;
+    }
+    if (k->key_type == BR_KEYTYPE_RSA) {
+        const uint8_t *nn = k->key.rsa.n;
+        size_t nlen = k->key.rsa.nlen, elen = k->key.rsa.elen;
+        while (nlen > 0 && nn[0] == 0) {
+            nn++;
+            nlen--;
+        }
+        if (nlen < 128 || nlen > sizeof pk->n || elen == 0 || elen > sizeof pk->e)
+            return KVS_ERR_UNSUPPORTED;
+        pk->type = KVS__CRYPTO_KEY_RSA;
+        KVS_MEMCPY(pk->n, nn, nlen);
+        pk->n_len = nlen;
+        KVS_MEMCPY(pk->e, k->key.rsa.e, elen);
+        pk->e_len = elen;
+        return KVS_OK;
+    }
+    return KVS_ERR_UNSUPPORTED;
+}
+
+/* Verify a TLS signature (scheme KVS__CRYPTO_SIG_ECDSA_SHA256 or _RSA_SHA256) of a SHA-256 hash.
+   KVS_OK, or KVS_ERR_AUTH (bad signature, or a scheme that does not match the key). */
+KVS_PRIVATE kvs_result kvs__crypto_verify(const kvs__crypto_pubkey *pk, int scheme,
+                                          const uint8_t hash[32], const uint8_t *sig, size_t n) {
+    if (pk->type == KVS__CRYPTO_KEY_EC && scheme == KVS__CRYPTO_SIG_ECDSA_SHA256) {
+        br_ec_public_key k;
+        uint8_t q[65];
+        KVS_MEMCPY(q, pk->ec, 65);
+        k.curve = BR_EC_secp256r1;
+        k.q = q;
+        k.qlen = 65;
+        return br_ecdsa_vrfy_asn1_get_default()(br_ec_get_default(), hash, 32, &k, sig, n)
+                   ? KVS_OK
+                   : KVS_ERR_AUTH;
+    }
+    if (pk->type == KVS__CRYPTO_KEY_RSA && scheme == KVS__CRYPTO_SIG_RSA_SHA256) {
+        br_rsa_public_key k;
+        uint8_t nn[512], ee[8], out[32];
+        if (n != pk->n_len)
+            return KVS_ERR_AUTH;
+        KVS_MEMCPY(nn, pk->n, pk->n_len);
+        KVS_MEMCPY(ee, pk->e, pk->e_len);
+        k.n = nn;
+        k.nlen = pk->n_len;
+        k.e = ee;
+        k.elen = pk->e_len;
+        if (!br_rsa_pkcs1_vrfy_get_default()(sig, n, BR_HASH_OID_SHA256, 32, &k, out))
+            return KVS_ERR_AUTH;
+        return kvs__crypto_ct_eq(out, hash, 32) ? KVS_OK : KVS_ERR_AUTH;
+    }
+    return KVS_ERR_AUTH;
+}
+
+/* The TLS 1.2 PRF with SHA-256 (RFC 5246 section 5): len bytes of P_SHA256(secret,
+   label + seed1 + seed2). */
+KVS_PRIVATE void kvs__crypto_prf(uint8_t *out, size_t len, const uint8_t *secret, size_t slen,
+                                 const char *label, const uint8_t *seed1, size_t n1,
+                                 const uint8_t *seed2, size_t n2) {
+    br_tls_prf_seed_chunk seed[2];
+    seed[0].data = seed1;
+    seed[0].len = n1;
+    seed[1].data = seed2;
+    seed[1].len = n2;
+    br_tls12_sha256_prf(out, len, secret, slen, label, n2 ? 2u : 1u, seed);
+}
+
+/* AES-128-GCM with a 16-byte tag. The context points into itself: do not move it after init. */
+typedef struct kvs__crypto_gcm {
+    br_aes_gen_ctr_keys keys; /* secret */
+    br_gcm_context gcm;
+} kvs__crypto_gcm;
+
+KVS_PRIVATE void kvs__crypto_gcm_init(kvs__crypto_gcm *g, const uint8_t key[16]) {
+    const br_block_ctr_class *aes = br_aes_x86ni_ctr_get_vtable();
+    br_ghash gh = br_ghash_pclmul_get();
+    if (!aes)
+        aes = (sizeof(void *) >= 8) ? &br_aes_ct64_ctr_vtable : &br_aes_ct_ctr_vtable;
+    if (!gh)
+        gh = (sizeof(void *) >= 8) ? br_ghash_ctmul64 : br_ghash_ctmul;
+    aes->init(&g->keys.vtable, key, 16);
+    br_gcm_init(&g->gcm, &g->keys.vtable, gh);
+}
+
+/* Encrypt data[0..n) in place and write the tag. */
+KVS_PRIVATE void kvs__crypto_gcm_seal(kvs__crypto_gcm *g, const uint8_t nonce[12], const uint8_t *aad,
+                                      size_t alen, uint8_t *data, size_t n, uint8_t tag[16]) {
+    br_gcm_reset(&g->gcm, nonce, 12);
+    br_gcm_aad_inject(&g->gcm, aad, alen);
+    br_gcm_flip(&g->gcm);
+    br_gcm_run(&g->gcm, 1, data, n);
+    br_gcm_get_tag(&g->gcm, tag);
+}
+
+/* Check the tag and decrypt data[0..n) in place. 1 when authentic; 0 otherwise (data is then
+   garbage and must be dropped). The tag is checked in constant time. */
+KVS_PRIVATE int kvs__crypto_gcm_open(kvs__crypto_gcm *g, const uint8_t nonce[12], const uint8_t *aad,
+                                     size_t alen, uint8_t *data, size_t n, const uint8_t tag[16]) {
+    br_gcm_reset(&g->gcm, nonce, 12);
+    br_gcm_aad_inject(&g->gcm, aad, alen);
+    br_gcm_flip(&g->gcm);
+    br_gcm_run(&g->gcm, 0, data, n);
+    return (int)br_gcm_check_tag(&g->gcm, tag);
+}
+
+/* ==== [18] >>json  allocation-free JSON token reader and JSON writer ==================== */
 /* depends on: >>prelude (kvs__wr), >>util (kvs__util_hex_val, kvs__util_lower).
    entry points: none (the KVS REST answers and signaling messages go through it).
    RFC 8259, strict. The reader is a pull tokenizer over a length-counted buffer: it never
@@ -3041,7 +3343,7 @@ KVS_PRIVATE kvs_result kvs__json_wr_finish(kvs__json_wr *j, size_t *out_len) {
     return kvs__wr_result(&j->w, out_len);
 }
 
-/* ==== [17] >>b64  base64 (RFC 4648 section 4) ============================================= */
+/* ==== [19] >>b64  base64 (RFC 4648 section 4) ============================================= */
 /* depends on: >>prelude.  entry points: none (KVS signaling payloads, certificates).
    Standard alphabet A-Z a-z 0-9 + /. The encoder always pads with '='. The decoder is strict and
    canonical: only alphabet characters (no whitespace, no URL alphabet); padding may be present
@@ -3143,7 +3445,1701 @@ KVS_PRIVATE kvs_result kvs__b64_decode(const char *s, size_t n, kvs__wr *w) {
     return KVS_OK;
 }
 
-/* ==== [18] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [20] >>dtls  DTLS 1.2 for WebRTC (RFC 6347, RFC 5764, RFC 7627) ====================== */
+/* depends on: >>prelude, >>log, >>mem, >>crypto.  entry points: none yet (the peer drives it).
+   A sans-IO DTLS 1.2 endpoint, client or server, for the WebRTC profile: datagrams go in
+   (kvs__dtls_input), datagrams come out (kvs__dtls_output), and kvs__dtls_deadline says when
+   kvs__dtls_timeout wants to run. Application data is sealed one record per datagram
+   (kvs__dtls_send) and handed to a callback when it arrives.
+   Implemented:
+   - suites TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (both roles) and
+     TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (client only: for a server with an RSA certificate);
+     groups X25519 (preferred) and P-256; signature schemes ecdsa_secp256r1_sha256 and
+     rsa_pkcs1_sha256; our own certificate is always ECDSA P-256 (kvs_cert).
+   - extensions extended_master_secret (RFC 7627), renegotiation_info (RFC 5746, initial
+     handshake only; the SCSV is understood), use_srtp (RFC 5764: SRTP_AES128_CM_SHA1_80,
+     SRTP_AES128_CM_SHA1_32, SRTP_AEAD_AES_128_GCM; no MKI), supported_groups,
+     signature_algorithms, ec_point_formats. As server, unknown extensions are ignored and a
+     ClientHello offering DTLS 1.3 (supported_versions, key_share ...) is answered with 1.2; as
+     client, an extension we did not offer is refused (unsupported_extension), as RFC 5246 says.
+   - mutual authentication: the server always sends CertificateRequest; each side accepts the
+     peer only when the SHA-256 of its leaf certificate equals the fingerprint from SDP (compared
+     in constant time), else fails with a bad_certificate alert. There is no CA validation: the
+     fingerprint is the trust anchor, as in every WebRTC stack.
+   - record layer: epochs 0 and 1, 48-bit sequence numbers, AES-128-GCM with the 8-byte explicit
+     nonce = epoch + sequence (RFC 5288), a 64-record sliding replay window (RFC 6347 4.1.2.6),
+     several records per datagram both ways, records of an unknown type, version or epoch dropped
+     and counted. One record of epoch 1 that arrives before its keys is kept and replayed once
+     they exist (reordering of Finished around ChangeCipherSpec).
+   - handshake messages are fragmented to the MTU when sent and reassembled from any fragments,
+     in any order, duplicated or overlapping, for up to KVS__DTLS_SLOTS messages ahead and
+     KVS_DTLS_REASM_MAX bytes; anything beyond is dropped (the peer retransmits).
+   - retransmission (RFC 6347 4.2.4): the last flight is kept and sent again when the timer fires
+     (initial 1 s, doubling to 8 s by default, at most 10 times per flight - OpenSSL allows 12 -
+     after which the endpoint fails with KVS_ERR_TIMEOUT: 71 s with the defaults), or at once
+     when a message of the peer's previous flight arrives again.
+     The server keeps its last flight after the handshake, to answer a client that did not get
+     it, until the client's first application record (or SRTP packet: kvs__dtls_confirm), or for
+     twice its own retry window.
+   - HelloVerifyRequest: handled as client; optional as server (a stateless HMAC cookie over the
+     client random). ChangeCipherSpec is sent and accepted but not required before Finished,
+     whose record is authenticated on its own.
+   - alerts: fatal alerts sent on every failure with the matching code, close_notify both ways;
+     received fatal alerts fail the endpoint. Warning alerts other than close_notify are ignored.
+   - RFC 5705 exporter (kvs__dtls_export) for DTLS-SRTP ("EXTRACTOR-dtls_srtp"), and an optional
+     key log in the SSLKEYLOGFILE format ("CLIENT_RANDOM <random> <master secret>").
+   Left out: renegotiation, session resumption and tickets, CBC suites, compression, DTLS 1.3,
+   connection IDs. Memory: kvs__dtls is about 1.3 KB and lives in its owner; the handshake state
+   (flight, reassembly: about KVS_DTLS_REASM_MAX + KVS_CERT_MAX + 4 KB) is allocated from the
+   client's accountant at the start of the handshake and freed at its end. A kvs__dtls must not
+   move once initialised (the GCM contexts point into it).                                       */
+
+#define KVS__DTLS_CLIENT 1
+#define KVS__DTLS_SERVER 2
+
+#define KVS__DTLS_ST_HANDSHAKE 1
+#define KVS__DTLS_ST_CONNECTED 2
+#define KVS__DTLS_ST_CLOSED 3
+#define KVS__DTLS_ST_FAILED 4
+
+#define KVS__DTLS_CT_CCS 20
+#define KVS__DTLS_CT_ALERT 21
+#define KVS__DTLS_CT_HANDSHAKE 22
+#define KVS__DTLS_CT_APP 23
+
+#define KVS__DTLS_HT_CLIENT_HELLO 1
+#define KVS__DTLS_HT_SERVER_HELLO 2
+#define KVS__DTLS_HT_HELLO_VERIFY 3
+#define KVS__DTLS_HT_CERTIFICATE 11
+#define KVS__DTLS_HT_SERVER_KEX 12
+#define KVS__DTLS_HT_CERT_REQUEST 13
+#define KVS__DTLS_HT_SERVER_DONE 14
+#define KVS__DTLS_HT_CERT_VERIFY 15
+#define KVS__DTLS_HT_CLIENT_KEX 16
+#define KVS__DTLS_HT_FINISHED 20
+
+#define KVS__DTLS_V10 0xfeffu
+#define KVS__DTLS_V12 0xfefdu
+#define KVS__DTLS_V13 0xfefcu
+
+#define KVS__DTLS_SUITE_ECDSA 0xc02bu /* TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
+#define KVS__DTLS_SUITE_RSA 0xc02fu   /* TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 */
+#define KVS__DTLS_SUITE_SCSV 0x00ffu  /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+
+#define KVS__DTLS_EXT_GROUPS 10
+#define KVS__DTLS_EXT_POINT_FORMATS 11
+#define KVS__DTLS_EXT_SIG_ALGS 13
+#define KVS__DTLS_EXT_USE_SRTP 14
+#define KVS__DTLS_EXT_EMS 23
+#define KVS__DTLS_EXT_VERSIONS 43
+#define KVS__DTLS_EXT_RENEG 0xff01u
+
+#define KVS__DTLS_AL_CLOSE_NOTIFY 0
+#define KVS__DTLS_AL_UNEXPECTED_MESSAGE 10
+#define KVS__DTLS_AL_HANDSHAKE_FAILURE 40
+#define KVS__DTLS_AL_BAD_CERTIFICATE 42
+#define KVS__DTLS_AL_UNSUPPORTED_CERTIFICATE 43
+#define KVS__DTLS_AL_ILLEGAL_PARAMETER 47
+#define KVS__DTLS_AL_DECODE_ERROR 50
+#define KVS__DTLS_AL_DECRYPT_ERROR 51
+#define KVS__DTLS_AL_PROTOCOL_VERSION 70
+#define KVS__DTLS_AL_INTERNAL_ERROR 80
+#define KVS__DTLS_AL_UNSUPPORTED_EXTENSION 110
+
+#define KVS__DTLS_RH 13        /* record header */
+#define KVS__DTLS_HH 12        /* handshake message header */
+#define KVS__DTLS_AEAD 24      /* explicit nonce + GCM tag */
+#define KVS__DTLS_SLOTS 8      /* handshake messages reassembled ahead of the next expected one */
+#define KVS__DTLS_ITEMS 8      /* messages (and ChangeCipherSpec) in one of our flights */
+#define KVS__DTLS_FLIGHT_MAX (KVS_CERT_MAX + 1536)
+#define KVS__DTLS_EARLY_MAX 1536
+#define KVS__DTLS_LINGER KVS_SEC(30)
+#define KVS__DTLS_MIN_MTU 256
+
+/* What the handshake waits for next. */
+#define KVS__DTLS_E_SERVER_HELLO 1 /* client: HelloVerifyRequest or ServerHello */
+#define KVS__DTLS_E_CERT 2         /* both: the peer's Certificate */
+#define KVS__DTLS_E_SKE 3          /* client */
+#define KVS__DTLS_E_CR_OR_DONE 4   /* client */
+#define KVS__DTLS_E_DONE 5         /* client */
+#define KVS__DTLS_E_FINISHED 6     /* both */
+#define KVS__DTLS_E_CLIENT_HELLO 7 /* server */
+#define KVS__DTLS_E_CKE 8          /* server */
+#define KVS__DTLS_E_CV 9           /* server */
+#define KVS__DTLS_E_NONE 10        /* handshake over */
+
+typedef struct kvs__dtls_cfg {
+    int role;                /* KVS__DTLS_CLIENT or KVS__DTLS_SERVER */
+    const kvs_cert *cert;    /* our certificate and key: borrowed, must outlive the endpoint */
+    uint8_t peer_fp[32];     /* SHA-256 fingerprint the peer's certificate must have */
+    size_t mtu;              /* largest datagram sent; 0 = 1200 */
+    kvs_time rto_initial;    /* 0 = 1 s */
+    kvs_time rto_max;        /* 0 = 8 s */
+    int max_retransmits;     /* retransmissions of one flight before failing; 0 = 10 */
+    uint16_t srtp[3];        /* use_srtp profiles in preference order; all zero = all three, */
+                             /* GCM first; 0xffff in srtp[0] = do not offer/accept use_srtp */
+    int hello_verify;        /* server: demand a cookie round trip first */
+    void (*keylog)(void *user, const char *line); /* debug: SSLKEYLOGFILE lines; NULL = off */
+    void *keylog_user;
+    const uint8_t *test_ext; /* KVS_TESTING: raw extensions appended to our ClientHello */
+    size_t test_ext_len;
+} kvs__dtls_cfg;
+
+typedef struct kvs__dtls_slot {
+    uint32_t len, off, have; /* message body length, arena offset, bytes received */
+    uint16_t seq;
+    uint8_t type, used;
+} kvs__dtls_slot;
+
+typedef struct kvs__dtls_item {
+    uint32_t off, len; /* in the flight buffer: the whole message, header included */
+    uint8_t ccs, epoch;
+} kvs__dtls_item;
+
+typedef struct kvs__dtls_hs {
+    int expect;
+    uint16_t send_seq, recv_seq;
+    int32_t peer_last_seq;   /* message_seq ending the peer's previous flight; -1 none */
+    uint16_t peer_prev_first; /* message_seq starting the peer's previous flight */
+    uint16_t peer_next_first; /* message_seq the peer's next flight starts with */
+    kvs__crypto_sha256_ctx th; /* the handshake transcript */
+    kvs__crypto_ecdhe ecdhe;
+    kvs__crypto_pubkey peer_key;
+    uint8_t peer_point[65];
+    size_t peer_point_len;
+    int group, cert_requested, peer_point_formats, peer_reneg, peer_ems, peer_cert;
+    uint16_t suite;
+    uint8_t cookie[255];
+    size_t cookie_len;
+    uint8_t cookie_key[32]; /* server, hello_verify: the HMAC key of the cookies */
+    /* our current flight, kept for retransmission */
+    uint8_t flight[KVS__DTLS_FLIGHT_MAX];
+    size_t flight_len;
+    kvs__dtls_item item[KVS__DTLS_ITEMS];
+    int nitems, tx_item, tx_active;
+    size_t tx_off;
+    int timer_on, retransmits;
+    kvs_time deadline, rto, last_tx, started, linger_until;
+    /* one datagram sent once (HelloVerifyRequest) */
+    uint8_t oneshot[320];
+    size_t oneshot_len;
+    /* reassembly of the peer's messages */
+    kvs__dtls_slot slot[KVS__DTLS_SLOTS];
+    uint32_t arena_used;
+    uint8_t arena[KVS_DTLS_REASM_MAX];
+    uint8_t bits[KVS_DTLS_REASM_MAX / 8];
+    /* one record of epoch 1 that came before its keys */
+    uint8_t early[KVS__DTLS_EARLY_MAX];
+    size_t early_len;
+} kvs__dtls_hs;
+
+typedef struct kvs__dtls {
+    kvs__dtls_cfg cfg;
+    kvs__rng *rng;
+    kvs__log *log;
+    kvs__mem *mem;
+    int state;
+    kvs_result error;    /* why it failed */
+    int alert_pending;   /* an alert to send: -1 none, else its description */
+    int alert_level;
+    uint16_t w_epoch;
+    uint64_t w_seq[2];   /* next record sequence number per epoch */
+    int r_keys;          /* epoch 1 can be read */
+    uint64_t r_top;      /* replay window: highest sequence number seen in epoch 1 */
+    uint64_t r_bits;     /* bit i: r_top - i seen */
+    int r_any;
+    int hs_release;      /* server: the client's first record arrived; free the handshake state */
+    kvs__crypto_gcm wk, rk;
+    uint8_t w_iv[4], r_iv[4];
+    uint8_t client_random[32], server_random[32];
+    uint8_t master[48];  /* secret: kept for the exporter, zeroed at deinit */
+    int ems;
+    uint16_t suite, srtp_profile;
+    kvs__dtls_hs *hs;
+    kvs_dtls_stats st;
+} kvs__dtls;
+
+/* Called with each application-data record's plaintext. */
+typedef void (*kvs__dtls_app_fn)(void *ctx, const uint8_t *p, size_t n);
+
+/* --- failure and alerts ------------------------------------------------------------------ */
+
+/* Fail the endpoint: queue a fatal alert (alert < 0: none), remember the result. */
+KVS_PRIVATE kvs_result kvs__dtls_fail(kvs__dtls *d, int alert, kvs_result r) {
+    if (d->state == KVS__DTLS_ST_FAILED || d->state == KVS__DTLS_ST_CLOSED)
+        return d->error;
+    d->state = KVS__DTLS_ST_FAILED;
+    d->error = r;
+    d->alert_pending = alert;
+    d->alert_level = 2;
+    return r;
+}
+
+/* --- record layer ------------------------------------------------------------------------- */
+
+/* The 12-byte AEAD nonce: the 4-byte implicit IV then epoch and sequence number. */
+KVS_PRIVATE void kvs__dtls_nonce(uint8_t nonce[12], const uint8_t iv[4], const uint8_t explicit_[8]) {
+    KVS_MEMCPY(nonce, iv, 4);
+    KVS_MEMCPY(nonce + 4, explicit_, 8);
+}
+
+/* The 13-byte additional data of a record: epoch+seq, type, version, plaintext length. */
+KVS_PRIVATE void kvs__dtls_aad(uint8_t aad[13], const uint8_t seq8[8], int type, size_t len) {
+    KVS_MEMCPY(aad, seq8, 8);
+    aad[8] = (uint8_t)type;
+    kvs__put_u16(aad + 9, (uint16_t)KVS__DTLS_V12);
+    kvs__put_u16(aad + 11, (uint16_t)len);
+}
+
+/* Begin a record at w: header with a placeholder length (and room for the explicit nonce in
+   epoch 1). Returns the offset of the record. */
+KVS_PRIVATE size_t kvs__dtls_rec_begin(kvs__dtls *d, kvs__wr *w, int type, uint16_t epoch,
+                                       uint64_t seq) {
+    size_t start = w->len;
+    kvs__wr_u8(w, (uint8_t)type);
+    kvs__wr_u16(w, (uint16_t)KVS__DTLS_V12);
+    kvs__wr_u16(w, epoch);
+    kvs__wr_u48(w, seq);
+    kvs__wr_u16(w, 0);
+    if (epoch)
+        kvs__wr_u64(w, 0); /* explicit nonce, filled at the end */
+    (void)d;
+    return start;
+}
+
+/* Finish the record started at `start`: set the length, and in epoch 1 encrypt the payload
+   in place and append the tag. */
+KVS_PRIVATE void kvs__dtls_rec_end(kvs__dtls *d, kvs__wr *w, size_t start) {
+    uint8_t *rec;
+    uint16_t epoch;
+    size_t plen;
+    if (w->err)
+        return;
+    rec = w->p + start;
+    epoch = kvs__get_u16(rec + 3);
+    if (epoch == 0) {
+        kvs__put_u16(rec + 11, (uint16_t)(w->len - start - KVS__DTLS_RH));
+    } else {
+        uint8_t nonce[12], aad[13];
+        uint8_t *tag = kvs__wr_reserve(w, 16);
+        if (!tag)
+            return;
+        plen = w->len - start - KVS__DTLS_RH - KVS__DTLS_AEAD;
+        KVS_MEMCPY(rec + KVS__DTLS_RH, rec + 3, 8); /* explicit nonce = epoch + sequence */
+        kvs__dtls_nonce(nonce, d->w_iv, rec + KVS__DTLS_RH);
+        kvs__dtls_aad(aad, rec + 3, rec[0], plen);
+        kvs__crypto_gcm_seal(&d->wk, nonce, aad, 13, rec + KVS__DTLS_RH + 8, plen, tag);
+        kvs__put_u16(rec + 11, (uint16_t)(plen + KVS__DTLS_AEAD));
+    }
+    d->st.records_sent++;
+}
+
+/* The next write sequence number of the current epoch. */
+KVS_PRIVATE uint64_t kvs__dtls_next_seq(kvs__dtls *d, uint16_t epoch) {
+    return d->w_seq[epoch ? 1 : 0]++;
+}
+
+/* Replay window (RFC 6347 4.1.2.6). 1 when seq is new. */
+KVS_PRIVATE int kvs__dtls_replay_ok(const kvs__dtls *d, uint64_t seq) {
+    if (!d->r_any || seq > d->r_top)
+        return 1;
+    if (d->r_top - seq >= 64)
+        return 0;
+    return !((d->r_bits >> (d->r_top - seq)) & 1u);
+}
+
+KVS_PRIVATE void kvs__dtls_replay_mark(kvs__dtls *d, uint64_t seq) {
+    if (!d->r_any) {
+        d->r_any = 1;
+        d->r_top = seq;
+        d->r_bits = 1;
+    } else if (seq > d->r_top) {
+        uint64_t shift = seq - d->r_top;
+        d->r_bits = shift >= 64 ? 1u : (d->r_bits << shift) | 1u;
+        d->r_top = seq;
+    } else {
+        d->r_bits |= (uint64_t)1u << (d->r_top - seq);
+    }
+}
+
+/* --- our flights ---------------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__dtls_flight_reset(kvs__dtls_hs *hs) {
+    hs->flight_len = 0;
+    hs->nitems = 0;
+    hs->tx_active = 0;
+    hs->tx_item = 0;
+    hs->tx_off = 0;
+}
+
+/* Start a handshake message in the flight buffer: w writes its body after a 12-byte header. */
+KVS_PRIVATE void kvs__dtls_msg_begin(kvs__dtls_hs *hs, kvs__wr *w) {
+    kvs__wr_init(w, hs->flight + hs->flight_len, sizeof hs->flight - hs->flight_len);
+    kvs__wr_fill(w, 0, KVS__DTLS_HH);
+}
+
+/* Finish the message: fill its header, add it to the transcript and to the flight. */
+KVS_PRIVATE kvs_result kvs__dtls_msg_end(kvs__dtls *d, kvs__wr *w, int type, int epoch) {
+    kvs__dtls_hs *hs = d->hs;
+    uint8_t *m = hs->flight + hs->flight_len;
+    size_t body;
+    if (w->err || hs->nitems >= KVS__DTLS_ITEMS)
+        return kvs__dtls_fail(d, KVS__DTLS_AL_INTERNAL_ERROR, KVS_ERR_LIMIT);
+    body = w->len - KVS__DTLS_HH;
+    m[0] = (uint8_t)type;
+    kvs__put_u24(m + 1, (uint32_t)body);
+    kvs__put_u16(m + 4, hs->send_seq++);
+    kvs__put_u24(m + 6, 0);
+    kvs__put_u24(m + 9, (uint32_t)body);
+    kvs__crypto_sha256_update(&hs->th, m, w->len);
+    hs->item[hs->nitems].off = (uint32_t)hs->flight_len;
+    hs->item[hs->nitems].len = (uint32_t)w->len;
+    hs->item[hs->nitems].ccs = 0;
+    hs->item[hs->nitems].epoch = (uint8_t)epoch;
+    hs->nitems++;
+    hs->flight_len += w->len;
+    return KVS_OK;
+}
+
+KVS_PRIVATE void kvs__dtls_flight_ccs(kvs__dtls_hs *hs) {
+    hs->item[hs->nitems].off = 0;
+    hs->item[hs->nitems].len = 0;
+    hs->item[hs->nitems].ccs = 1;
+    hs->item[hs->nitems].epoch = 0;
+    hs->nitems++;
+}
+
+/* Queue the flight for transmission; with expect_reply the retransmission timer runs. */
+KVS_PRIVATE void kvs__dtls_flight_send(kvs__dtls *d, kvs_time now, int expect_reply) {
+    kvs__dtls_hs *hs = d->hs;
+    hs->tx_active = 1;
+    hs->tx_item = 0;
+    hs->tx_off = 0;
+    hs->last_tx = now;
+    /* a new flight: the peer's previous one is complete, the timer starts afresh (RFC 6347
+       4.2.4); the final flight has none (it is sent again only when the peer repeats itself) */
+    hs->timer_on = expect_reply;
+    hs->peer_prev_first = hs->peer_next_first;
+    hs->peer_next_first = hs->recv_seq;
+    hs->retransmits = 0;
+    hs->rto = d->cfg.rto_initial;
+    if (expect_reply)
+        hs->deadline = now + hs->rto;
+    d->st.flights_sent++;
+}
+
+/* Send the flight again (timer, or the peer repeated its previous flight). */
+KVS_PRIVATE void kvs__dtls_flight_resend(kvs__dtls *d, kvs_time now) {
+    kvs__dtls_hs *hs = d->hs;
+    if (!hs->nitems)
+        return;
+    hs->tx_active = 1;
+    hs->tx_item = 0;
+    hs->tx_off = 0;
+    hs->last_tx = now;
+    if (hs->timer_on)
+        hs->deadline = now + hs->rto;
+    d->st.flights_retransmitted++;
+}
+
+/* Pack as much of the pending flight as fits into one datagram. */
+KVS_PRIVATE void kvs__dtls_flight_pack(kvs__dtls *d, kvs__wr *w) {
+    kvs__dtls_hs *hs = d->hs;
+    while (hs->tx_item < hs->nitems) {
+        const kvs__dtls_item *it = &hs->item[hs->tx_item];
+        size_t overhead = KVS__DTLS_RH + (it->epoch ? KVS__DTLS_AEAD : 0);
+        size_t room = w->cap - w->len, start, body, left, frag;
+        const uint8_t *m;
+        if (it->ccs) {
+            if (room < overhead + 1)
+                return;
+            start = kvs__dtls_rec_begin(d, w, KVS__DTLS_CT_CCS, 0, kvs__dtls_next_seq(d, 0));
+            kvs__wr_u8(w, 1);
+            kvs__dtls_rec_end(d, w, start);
+            hs->tx_item++;
+            continue;
+        }
+        m = hs->flight + it->off;
+        body = it->len - KVS__DTLS_HH;
+        left = body - hs->tx_off;
+        if (room < overhead + KVS__DTLS_HH + (left ? 1u : 0u))
+            return;
+        frag = KVS__MIN(left, room - overhead - KVS__DTLS_HH);
+        start = kvs__dtls_rec_begin(d, w, KVS__DTLS_CT_HANDSHAKE, it->epoch,
+                                    kvs__dtls_next_seq(d, it->epoch));
+        kvs__wr_bytes(w, m, 6); /* type, length, message_seq */
+        kvs__wr_u24(w, (uint32_t)hs->tx_off);
+        kvs__wr_u24(w, (uint32_t)frag);
+        kvs__wr_bytes(w, m + KVS__DTLS_HH + hs->tx_off, frag);
+        kvs__dtls_rec_end(d, w, start);
+        hs->tx_off += frag;
+        if (hs->tx_off == body) {
+            hs->tx_item++;
+            hs->tx_off = 0;
+        }
+    }
+    hs->tx_active = 0;
+}
+
+/* The next datagram to send into buf (at most the MTU). KVS_OK with *len, or KVS_ERR_AGAIN
+   when there is nothing to send. */
+KVS_PRIVATE kvs_result kvs__dtls_output(kvs__dtls *d, uint8_t *buf, size_t cap, size_t *len,
+                                        kvs_time now) {
+    kvs__wr w;
+    (void)now;
+    *len = 0;
+    kvs__wr_init(&w, buf, KVS__MIN(cap, d->cfg.mtu));
+    if (d->alert_pending >= 0) {
+        size_t start;
+        uint16_t ep = d->w_epoch;
+        start = kvs__dtls_rec_begin(d, &w, KVS__DTLS_CT_ALERT, ep, kvs__dtls_next_seq(d, ep));
+        kvs__wr_u8(&w, (uint8_t)d->alert_level);
+        kvs__wr_u8(&w, (uint8_t)d->alert_pending);
+        kvs__dtls_rec_end(d, &w, start);
+        d->alert_pending = -1;
+        if (w.err)
+            return KVS_ERR_BUFFER_TOO_SMALL;
+        *len = w.len;
+        return KVS_OK;
+    }
+    if (!d->hs || d->state == KVS__DTLS_ST_FAILED || d->state == KVS__DTLS_ST_CLOSED)
+        return KVS_ERR_AGAIN;
+    if (d->hs->oneshot_len) {
+        if (d->hs->oneshot_len > w.cap)
+            return KVS_ERR_BUFFER_TOO_SMALL;
+        KVS_MEMCPY(buf, d->hs->oneshot, d->hs->oneshot_len);
+        *len = d->hs->oneshot_len;
+        d->hs->oneshot_len = 0;
+        return KVS_OK;
+    }
+    if (!d->hs->tx_active)
+        return KVS_ERR_AGAIN;
+    kvs__dtls_flight_pack(d, &w);
+    if (w.err)
+        return KVS_ERR_BUFFER_TOO_SMALL;
+    if (w.len == 0) {
+        d->hs->tx_active = 0;
+        return kvs__dtls_fail(d, -1, KVS_ERR_BUFFER_TOO_SMALL); /* MTU below one fragment */
+    }
+    *len = w.len;
+    return KVS_OK;
+}
+
+/* When kvs__dtls_timeout wants to run, or KVS_TIME_NEVER. */
+KVS_PRIVATE kvs_time kvs__dtls_deadline(const kvs__dtls *d) {
+    if (!d->hs || d->state == KVS__DTLS_ST_FAILED || d->state == KVS__DTLS_ST_CLOSED)
+        return KVS_TIME_NEVER;
+    if (d->state == KVS__DTLS_ST_CONNECTED)
+        return d->hs->linger_until;
+    return d->hs->timer_on ? d->hs->deadline : KVS_TIME_NEVER;
+}
+
+KVS_PRIVATE void kvs__dtls_hs_free(kvs__dtls *d) {
+    if (d->hs) {
+        kvs__crypto_zero(d->hs, sizeof *d->hs);
+        kvs__mem_free(d->mem, d->hs);
+        d->hs = NULL;
+    }
+}
+
+/* Run the timers: retransmit the flight, give up after the retry budget, drop the server's
+   lingering handshake state. */
+KVS_PRIVATE kvs_result kvs__dtls_timeout(kvs__dtls *d, kvs_time now) {
+    kvs__dtls_hs *hs = d->hs;
+    if (!hs || now < kvs__dtls_deadline(d))
+        return KVS_OK;
+    if (d->state == KVS__DTLS_ST_CONNECTED) {
+        kvs__dtls_hs_free(d);
+        return KVS_OK;
+    }
+    if (hs->retransmits >= d->cfg.max_retransmits) {
+        KVS__LOGF_WARN(d->log, DTLS_TIMEOUT, "no answer after %d retransmissions", hs->retransmits);
+        kvs__dtls_fail(d, -1, KVS_ERR_TIMEOUT);
+        kvs__dtls_hs_free(d);
+        return KVS_ERR_TIMEOUT;
+    }
+    hs->retransmits++;
+    hs->rto = KVS__MIN(hs->rto * 2u, d->cfg.rto_max);
+    kvs__dtls_flight_resend(d, now);
+    return KVS_OK;
+}
+
+/* --- key schedule --------------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__dtls_keylog(kvs__dtls *d) {
+    char line[14 + 64 + 1 + 96 + 1];
+    kvs__wr w;
+    if (!d->cfg.keylog)
+        return;
+    kvs__wr_init(&w, line, sizeof line);
+    kvs__wr_cstr(&w, "CLIENT_RANDOM ");
+    kvs__util_hex_encode(&w, d->client_random, 32, 0);
+    kvs__wr_u8(&w, ' ');
+    kvs__util_hex_encode(&w, d->master, 48, 0);
+    if (kvs__wr_result_str(&w, NULL) == KVS_OK)
+        d->cfg.keylog(d->cfg.keylog_user, line);
+    kvs__crypto_zero(line, sizeof line);
+}
+
+/* From the ECDHE shared secret: the master secret (extended, RFC 7627, when both sides agreed:
+   over the session hash, i.e. the transcript through ClientKeyExchange) and the record keys. */
+KVS_PRIVATE void kvs__dtls_derive(kvs__dtls *d, const uint8_t shared[32]) {
+    uint8_t kb[40], sh[32];
+    int client = d->cfg.role == KVS__DTLS_CLIENT;
+    if (d->ems) {
+        kvs__crypto_sha256_out(&d->hs->th, sh);
+        kvs__crypto_prf(d->master, 48, shared, 32, "extended master secret", sh, 32, NULL, 0);
+    } else {
+        kvs__crypto_prf(d->master, 48, shared, 32, "master secret", d->client_random, 32,
+                        d->server_random, 32);
+    }
+    /* key_block = client_write_key | server_write_key | client_write_IV | server_write_IV */
+    kvs__crypto_prf(kb, sizeof kb, d->master, 48, "key expansion", d->server_random, 32,
+                    d->client_random, 32);
+    kvs__crypto_gcm_init(&d->wk, client ? kb : kb + 16);
+    kvs__crypto_gcm_init(&d->rk, client ? kb + 16 : kb);
+    KVS_MEMCPY(d->w_iv, client ? kb + 32 : kb + 36, 4);
+    KVS_MEMCPY(d->r_iv, client ? kb + 36 : kb + 32, 4);
+    d->r_keys = 1;
+    kvs__crypto_zero(kb, sizeof kb);
+    kvs__dtls_keylog(d);
+}
+
+/* verify_data of a Finished message over the transcript so far. */
+KVS_PRIVATE void kvs__dtls_finished(kvs__dtls *d, int from_client, uint8_t out[12]) {
+    uint8_t h[32];
+    kvs__crypto_sha256_out(&d->hs->th, h);
+    kvs__crypto_prf(out, 12, d->master, 48, from_client ? "client finished" : "server finished", h,
+                    32, NULL, 0);
+}
+
+/* RFC 5705 keying material: PRF(master, label, client_random + server_random), no context. */
+KVS_PRIVATE kvs_result kvs__dtls_export(const kvs__dtls *d, const char *label, uint8_t *out,
+                                        size_t n) {
+    if (d->state != KVS__DTLS_ST_CONNECTED)
+        return KVS_ERR_STATE;
+    kvs__crypto_prf(out, n, d->master, 48, label, d->client_random, 32, d->server_random, 32);
+    return KVS_OK;
+}
+
+/* ==== [21] >>dtls-hs  DTLS 1.2 handshake: messages both ways, reassembly, input, lifecycle ==== */
+/* depends on: >>dtls.  entry points: none yet (the peer drives it).
+   The second half of the DTLS endpoint (see the >>dtls banner for what is implemented): the
+   messages of both roles, the order they must come in, reassembly of the peer's fragments, the
+   record input path, and init / deinit / send / close. Names keep the kvs__dtls_ prefix.        */
+
+/* --- messages we send ------------------------------------------------------------------------ */
+
+/* The use_srtp profiles we offer / accept, in preference order; returns their count. */
+KVS_PRIVATE int kvs__dtls_srtp_list(const kvs__dtls *d, uint16_t out[3]) {
+    int n = 0, i;
+    if (d->cfg.srtp[0] == 0xffffu)
+        return 0;
+    if (d->cfg.srtp[0] == 0) {
+        out[0] = KVS_SRTP_AEAD_AES_128_GCM;
+        out[1] = KVS_SRTP_AES128_CM_SHA1_80;
+        out[2] = KVS_SRTP_AES128_CM_SHA1_32;
+        return 3;
+    }
+    for (i = 0; i < 3 && d->cfg.srtp[i]; i++)
+        out[n++] = d->cfg.srtp[i];
+    return n;
+}
+
+/* The Certificate message with our certificate. */
+KVS_PRIVATE kvs_result kvs__dtls_send_certificate(kvs__dtls *d) {
+    kvs__wr w;
+    size_t n = d->cfg.cert->der_len;
+    kvs__dtls_msg_begin(d->hs, &w);
+    kvs__wr_u24(&w, (uint32_t)(n + 3));
+    kvs__wr_u24(&w, (uint32_t)n);
+    kvs__wr_bytes(&w, d->cfg.cert->der, n);
+    return kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_CERTIFICATE, 0);
+}
+
+/* A signature over hash with our key, as a digitally-signed struct (scheme + length + DER). */
+KVS_PRIVATE kvs_result kvs__dtls_put_signature(kvs__dtls *d, kvs__wr *w, const uint8_t hash[32]) {
+    uint8_t sig[KVS__CRYPTO_ECDSA_SIG_MAX];
+    size_t n = kvs__crypto_ecdsa_sign(d->cfg.cert->key, hash, sig);
+    if (!n)
+        return kvs__dtls_fail(d, KVS__DTLS_AL_INTERNAL_ERROR, KVS_ERR_CRYPTO);
+    kvs__wr_u16(w, KVS__CRYPTO_SIG_ECDSA_SHA256);
+    kvs__wr_u16(w, (uint16_t)n);
+    kvs__wr_bytes(w, sig, n);
+    return KVS_OK;
+}
+
+KVS_PRIVATE kvs_result kvs__dtls_send_client_hello(kvs__dtls *d, kvs_time now) {
+    kvs__dtls_hs *hs = d->hs;
+    uint16_t prof[3];
+    int np = kvs__dtls_srtp_list(d, prof), i;
+    size_t ext;
+    kvs__wr w;
+    kvs_result r;
+    kvs__dtls_flight_reset(hs);
+    kvs__dtls_msg_begin(hs, &w);
+    kvs__wr_u16(&w, (uint16_t)KVS__DTLS_V12);
+    kvs__wr_bytes(&w, d->client_random, 32);
+    kvs__wr_u8(&w, 0); /* session_id */
+    kvs__wr_u8(&w, (uint8_t)hs->cookie_len);
+    kvs__wr_bytes(&w, hs->cookie, hs->cookie_len);
+    kvs__wr_u16(&w, 4);
+    kvs__wr_u16(&w, (uint16_t)KVS__DTLS_SUITE_ECDSA);
+    kvs__wr_u16(&w, (uint16_t)KVS__DTLS_SUITE_RSA);
+    kvs__wr_u8(&w, 1);
+    kvs__wr_u8(&w, 0); /* null compression */
+    ext = w.len;
+    kvs__wr_u16(&w, 0);
+    kvs__wr_u16(&w, KVS__DTLS_EXT_GROUPS);
+    kvs__wr_u16(&w, 6);
+    kvs__wr_u16(&w, 4);
+    kvs__wr_u16(&w, KVS__CRYPTO_GROUP_X25519);
+    kvs__wr_u16(&w, KVS__CRYPTO_GROUP_P256);
+    kvs__wr_u16(&w, KVS__DTLS_EXT_POINT_FORMATS);
+    kvs__wr_u16(&w, 2);
+    kvs__wr_u8(&w, 1);
+    kvs__wr_u8(&w, 0); /* uncompressed */
+    kvs__wr_u16(&w, KVS__DTLS_EXT_SIG_ALGS);
+    kvs__wr_u16(&w, 6);
+    kvs__wr_u16(&w, 4);
+    kvs__wr_u16(&w, KVS__CRYPTO_SIG_ECDSA_SHA256);
+    kvs__wr_u16(&w, KVS__CRYPTO_SIG_RSA_SHA256);
+    if (np) {
+        kvs__wr_u16(&w, KVS__DTLS_EXT_USE_SRTP);
+        kvs__wr_u16(&w, (uint16_t)(2 + 2 * np + 1));
+        kvs__wr_u16(&w, (uint16_t)(2 * np));
+        for (i = 0; i < np; i++)
+            kvs__wr_u16(&w, prof[i]);
+        kvs__wr_u8(&w, 0); /* no MKI */
+    }
+    kvs__wr_u16(&w, KVS__DTLS_EXT_EMS);
+    kvs__wr_u16(&w, 0);
+    kvs__wr_u16(&w, (uint16_t)KVS__DTLS_EXT_RENEG);
+    kvs__wr_u16(&w, 1);
+    kvs__wr_u8(&w, 0);
+#if KVS_TESTING
+    if (d->cfg.test_ext_len)
+        kvs__wr_bytes(&w, d->cfg.test_ext, d->cfg.test_ext_len);
+#endif
+    if (!w.err)
+        kvs__put_u16(w.p + ext, (uint16_t)(w.len - ext - 2));
+    r = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_CLIENT_HELLO, 0);
+    if (r != KVS_OK)
+        return r;
+    hs->expect = KVS__DTLS_E_SERVER_HELLO;
+    kvs__dtls_flight_send(d, now, 1);
+    return KVS_OK;
+}
+
+/* The server's answer to a good ClientHello: ServerHello, Certificate, ServerKeyExchange,
+   CertificateRequest, ServerHelloDone. */
+KVS_PRIVATE kvs_result kvs__dtls_send_server_flight(kvs__dtls *d, kvs_time now) {
+    kvs__dtls_hs *hs = d->hs;
+    uint8_t h[32];
+    size_t ext, params;
+    kvs__wr w;
+    kvs__crypto_sha256_ctx sc;
+    kvs_result r;
+    r = kvs__crypto_random(d->rng, d->server_random, 32);
+    if (r == KVS_OK)
+        r = kvs__crypto_ecdhe_keygen(&hs->ecdhe, hs->group, d->rng);
+    if (r != KVS_OK)
+        return kvs__dtls_fail(d, KVS__DTLS_AL_INTERNAL_ERROR, r);
+    kvs__dtls_flight_reset(hs);
+    /* ServerHello */
+    kvs__dtls_msg_begin(hs, &w);
+    kvs__wr_u16(&w, (uint16_t)KVS__DTLS_V12);
+    kvs__wr_bytes(&w, d->server_random, 32);
+    kvs__wr_u8(&w, 0); /* no session id: no resumption */
+    kvs__wr_u16(&w, (uint16_t)KVS__DTLS_SUITE_ECDSA);
+    kvs__wr_u8(&w, 0);
+    ext = w.len;
+    kvs__wr_u16(&w, 0);
+    if (hs->peer_reneg) {
+        kvs__wr_u16(&w, (uint16_t)KVS__DTLS_EXT_RENEG);
+        kvs__wr_u16(&w, 1);
+        kvs__wr_u8(&w, 0);
+    }
+    if (d->ems) {
+        kvs__wr_u16(&w, KVS__DTLS_EXT_EMS);
+        kvs__wr_u16(&w, 0);
+    }
+    if (d->srtp_profile) {
+        kvs__wr_u16(&w, KVS__DTLS_EXT_USE_SRTP);
+        kvs__wr_u16(&w, 5);
+        kvs__wr_u16(&w, 2);
+        kvs__wr_u16(&w, d->srtp_profile);
+        kvs__wr_u8(&w, 0);
+    }
+    if (hs->peer_point_formats) {
+        kvs__wr_u16(&w, KVS__DTLS_EXT_POINT_FORMATS);
+        kvs__wr_u16(&w, 2);
+        kvs__wr_u8(&w, 1);
+        kvs__wr_u8(&w, 0);
+    }
+    if (!w.err) {
+        if (w.len - ext == 2)
+            w.len -= 2; /* no extensions: omit the block */
+        else
+            kvs__put_u16(w.p + ext, (uint16_t)(w.len - ext - 2));
+    }
+    r = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_SERVER_HELLO, 0);
+    if (r == KVS_OK)
+        r = kvs__dtls_send_certificate(d);
+    if (r != KVS_OK)
+        return r;
+    /* ServerKeyExchange: named curve, our ephemeral point, signed with the randoms */
+    kvs__dtls_msg_begin(hs, &w);
+    params = w.len;
+    kvs__wr_u8(&w, 3);
+    kvs__wr_u16(&w, (uint16_t)hs->group);
+    kvs__wr_u8(&w, (uint8_t)hs->ecdhe.pub_len);
+    kvs__wr_bytes(&w, hs->ecdhe.pub, hs->ecdhe.pub_len);
+    if (w.err)
+        return kvs__dtls_fail(d, KVS__DTLS_AL_INTERNAL_ERROR, KVS_ERR_LIMIT);
+    kvs__crypto_sha256_init(&sc);
+    kvs__crypto_sha256_update(&sc, d->client_random, 32);
+    kvs__crypto_sha256_update(&sc, d->server_random, 32);
+    kvs__crypto_sha256_update(&sc, w.p + params, w.len - params);
+    kvs__crypto_sha256_out(&sc, h);
+    r = kvs__dtls_put_signature(d, &w, h);
+    if (r == KVS_OK)
+        r = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_SERVER_KEX, 0);
+    if (r != KVS_OK)
+        return r;
+    /* CertificateRequest: ecdsa_sign or rsa_sign, SHA-256 schemes, any authority */
+    kvs__dtls_msg_begin(hs, &w);
+    kvs__wr_u8(&w, 2);
+    kvs__wr_u8(&w, 64);
+    kvs__wr_u8(&w, 1);
+    kvs__wr_u16(&w, 4);
+    kvs__wr_u16(&w, KVS__CRYPTO_SIG_ECDSA_SHA256);
+    kvs__wr_u16(&w, KVS__CRYPTO_SIG_RSA_SHA256);
+    kvs__wr_u16(&w, 0);
+    r = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_CERT_REQUEST, 0);
+    if (r != KVS_OK)
+        return r;
+    kvs__dtls_msg_begin(hs, &w);
+    r = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_SERVER_DONE, 0);
+    if (r != KVS_OK)
+        return r;
+    hs->expect = KVS__DTLS_E_CERT;
+    kvs__dtls_flight_send(d, now, 1);
+    return KVS_OK;
+}
+
+/* The client's second flight: [Certificate], ClientKeyExchange, [CertificateVerify],
+   ChangeCipherSpec, Finished. */
+KVS_PRIVATE kvs_result kvs__dtls_send_client_flight(kvs__dtls *d, kvs_time now) {
+    kvs__dtls_hs *hs = d->hs;
+    uint8_t shared[32], h[32], fin[12];
+    kvs__wr w;
+    kvs_result r;
+    kvs__dtls_flight_reset(hs);
+    if (hs->cert_requested && (r = kvs__dtls_send_certificate(d)) != KVS_OK)
+        return r;
+    r = kvs__crypto_ecdhe_keygen(&hs->ecdhe, hs->group, d->rng);
+    if (r != KVS_OK)
+        return kvs__dtls_fail(d, KVS__DTLS_AL_INTERNAL_ERROR, r);
+    if (kvs__crypto_ecdhe_shared(&hs->ecdhe, hs->peer_point, hs->peer_point_len, shared) != KVS_OK) {
+        KVS__LOG_WARN(d->log, DTLS_BAD_MESSAGE);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
+    }
+    kvs__dtls_msg_begin(hs, &w);
+    kvs__wr_u8(&w, (uint8_t)hs->ecdhe.pub_len);
+    kvs__wr_bytes(&w, hs->ecdhe.pub, hs->ecdhe.pub_len);
+    r = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_CLIENT_KEX, 0);
+    if (r == KVS_OK) {
+        kvs__dtls_derive(d, shared);
+        if (hs->cert_requested) {
+            kvs__crypto_sha256_out(&hs->th, h);
+            kvs__dtls_msg_begin(hs, &w);
+            r = kvs__dtls_put_signature(d, &w, h);
+            if (r == KVS_OK)
+                r = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_CERT_VERIFY, 0);
+        }
+    }
+    kvs__crypto_zero(shared, sizeof shared);
+    kvs__crypto_zero(&hs->ecdhe, sizeof hs->ecdhe);
+    if (r != KVS_OK)
+        return r;
+    kvs__dtls_flight_ccs(hs);
+    d->w_epoch = 1;
+    kvs__dtls_finished(d, 1, fin);
+    kvs__dtls_msg_begin(hs, &w);
+    kvs__wr_bytes(&w, fin, 12);
+    r = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_FINISHED, 1);
+    if (r != KVS_OK)
+        return r;
+    hs->expect = KVS__DTLS_E_FINISHED;
+    kvs__dtls_flight_send(d, now, 1);
+    return KVS_OK;
+}
+
+/* --- messages we receive --------------------------------------------------------------------- */
+
+/* Fail with a decode_error: the message does not parse. */
+KVS_PRIVATE kvs_result kvs__dtls_bad(kvs__dtls *d, int type) {
+    (void)type; /* only in the log line, which may be compiled out */
+    KVS__LOGF_WARN(d->log, DTLS_BAD_MESSAGE, "handshake message %d", type);
+    return kvs__dtls_fail(d, KVS__DTLS_AL_DECODE_ERROR, KVS_ERR_PROTOCOL);
+}
+
+/* A Certificate message: check the leaf against the SDP fingerprint, keep its public key. */
+KVS_PRIVATE kvs_result kvs__dtls_on_certificate(kvs__dtls *d, kvs__rd *r) {
+    kvs__dtls_hs *hs = d->hs;
+    kvs__rd list = kvs__rd_sub(r, kvs__rd_u24(r)), leaf;
+    uint8_t fp[32];
+    kvs_result res;
+    if (!kvs__rd_ok(r) || !kvs__rd_ok(&list) || kvs__rd_left(r))
+        return kvs__dtls_bad(d, KVS__DTLS_HT_CERTIFICATE);
+    if (kvs__rd_left(&list) == 0) {
+        KVS__LOG_WARN(d->log, DTLS_NO_CERT);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_HANDSHAKE_FAILURE, KVS_ERR_AUTH);
+    }
+    leaf = kvs__rd_sub(&list, kvs__rd_u24(&list));
+    if (!kvs__rd_ok(&list) || !kvs__rd_ok(&leaf) || kvs__rd_left(&leaf) == 0)
+        return kvs__dtls_bad(d, KVS__DTLS_HT_CERTIFICATE);
+    kvs__crypto_sha256(leaf.p, kvs__rd_left(&leaf), fp);
+    if (!kvs__crypto_ct_eq(fp, d->cfg.peer_fp, 32)) {
+        KVS__LOG_WARN(d->log, DTLS_FINGERPRINT_MISMATCH);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_BAD_CERTIFICATE, KVS_ERR_AUTH);
+    }
+    res = kvs__crypto_cert_pubkey(leaf.p, kvs__rd_left(&leaf), &hs->peer_key);
+    if (res != KVS_OK) {
+        KVS__LOG_WARN(d->log, DTLS_BAD_CERT);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_UNSUPPORTED_CERTIFICATE, KVS_ERR_AUTH);
+    }
+    if (d->cfg.role == KVS__DTLS_CLIENT &&
+        hs->peer_key.type != (hs->suite == KVS__DTLS_SUITE_ECDSA ? KVS__CRYPTO_KEY_EC : KVS__CRYPTO_KEY_RSA)) {
+        KVS__LOG_WARN(d->log, DTLS_BAD_CERT);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_UNSUPPORTED_CERTIFICATE, KVS_ERR_AUTH);
+    }
+    hs->peer_cert = 1;
+    return KVS_OK;
+}
+
+/* Read a digitally-signed struct and verify it over hash with the peer's key. */
+KVS_PRIVATE kvs_result kvs__dtls_check_signature(kvs__dtls *d, kvs__rd *r, const uint8_t hash[32],
+                                                 int type) {
+    uint16_t scheme = kvs__rd_u16(r);
+    size_t n = kvs__rd_u16(r);
+    const uint8_t *sig = kvs__rd_ptr(r, n);
+    if (!sig || kvs__rd_left(r))
+        return kvs__dtls_bad(d, type);
+    if (scheme != KVS__CRYPTO_SIG_ECDSA_SHA256 && scheme != KVS__CRYPTO_SIG_RSA_SHA256) {
+        KVS__LOGF_WARN(d->log, DTLS_UNSUPPORTED, "signature scheme 0x%04x", (unsigned)scheme);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
+    }
+    if (kvs__crypto_verify(&d->hs->peer_key, scheme, hash, sig, n) != KVS_OK) {
+        KVS__LOGF_WARN(d->log, DTLS_BAD_SIGNATURE, "handshake message %d", type);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_DECRYPT_ERROR, KVS_ERR_AUTH);
+    }
+    return KVS_OK;
+}
+
+/* Client: HelloVerifyRequest -> the ClientHello again, with the cookie. */
+KVS_PRIVATE kvs_result kvs__dtls_on_hello_verify(kvs__dtls *d, kvs__rd *r, kvs_time now) {
+    kvs__dtls_hs *hs = d->hs;
+    uint16_t v = kvs__rd_u16(r);
+    size_t n = kvs__rd_u8(r);
+    const uint8_t *c = kvs__rd_ptr(r, n);
+    if (!c || kvs__rd_left(r) || (v != KVS__DTLS_V10 && v != KVS__DTLS_V12))
+        return kvs__dtls_bad(d, KVS__DTLS_HT_HELLO_VERIFY);
+    KVS_MEMCPY(hs->cookie, c, n);
+    hs->cookie_len = n;
+    /* the first ClientHello and the HelloVerifyRequest are not part of the transcript */
+    kvs__crypto_sha256_init(&hs->th);
+    hs->peer_last_seq = -1;
+    return kvs__dtls_send_client_hello(d, now);
+}
+
+KVS_PRIVATE kvs_result kvs__dtls_on_server_hello(kvs__dtls *d, kvs__rd *r) {
+    kvs__dtls_hs *hs = d->hs;
+    uint16_t v = kvs__rd_u16(r), prof[3];
+    int np = kvs__dtls_srtp_list(d, prof), i, reneg = 0;
+    uint32_t seen = 0;
+    kvs__rd ext;
+    kvs__rd_bytes(r, d->server_random, 32);
+    kvs__rd_skip(r, kvs__rd_u8(r)); /* session id */
+    hs->suite = kvs__rd_u16(r);
+    if (kvs__rd_u8(r) != 0 || !kvs__rd_ok(r))
+        return kvs__dtls_bad(d, KVS__DTLS_HT_SERVER_HELLO);
+    if (v != KVS__DTLS_V12) {
+        KVS__LOGF_WARN(d->log, DTLS_UNSUPPORTED, "server version 0x%04x", (unsigned)v);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_PROTOCOL_VERSION, KVS_ERR_PROTOCOL);
+    }
+    if (hs->suite != KVS__DTLS_SUITE_ECDSA && hs->suite != KVS__DTLS_SUITE_RSA) {
+        KVS__LOGF_WARN(d->log, DTLS_UNSUPPORTED, "cipher suite 0x%04x", (unsigned)hs->suite);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
+    }
+    ext = kvs__rd_sub(r, kvs__rd_left(r) ? kvs__rd_u16(r) : 0);
+    if (!kvs__rd_ok(r) || kvs__rd_left(r))
+        return kvs__dtls_bad(d, KVS__DTLS_HT_SERVER_HELLO);
+    while (kvs__rd_left(&ext)) {
+        uint16_t type = kvs__rd_u16(&ext);
+        kvs__rd e = kvs__rd_sub(&ext, kvs__rd_u16(&ext));
+        uint32_t bit;
+        if (!kvs__rd_ok(&ext))
+            return kvs__dtls_bad(d, KVS__DTLS_HT_SERVER_HELLO);
+        bit = type == KVS__DTLS_EXT_RENEG ? 1u : type == KVS__DTLS_EXT_EMS ? 2u
+              : type == KVS__DTLS_EXT_USE_SRTP ? 4u : type == KVS__DTLS_EXT_POINT_FORMATS ? 8u : 0u;
+        if (!bit || (type == KVS__DTLS_EXT_USE_SRTP && !np)) {
+            KVS__LOGF_WARN(d->log, DTLS_UNSUPPORTED, "extension %u not offered", (unsigned)type);
+            return kvs__dtls_fail(d, KVS__DTLS_AL_UNSUPPORTED_EXTENSION, KVS_ERR_PROTOCOL);
+        }
+        if (seen & bit)
+            return kvs__dtls_bad(d, KVS__DTLS_HT_SERVER_HELLO);
+        seen |= bit;
+        if (type == KVS__DTLS_EXT_RENEG) {
+            if (kvs__rd_u8(&e) != 0 || !kvs__rd_ok(&e) || kvs__rd_left(&e))
+                return kvs__dtls_fail(d, KVS__DTLS_AL_HANDSHAKE_FAILURE, KVS_ERR_PROTOCOL);
+            reneg = 1;
+        } else if (type == KVS__DTLS_EXT_EMS) {
+            if (kvs__rd_left(&e))
+                return kvs__dtls_bad(d, KVS__DTLS_HT_SERVER_HELLO);
+            d->ems = 1;
+        } else if (type == KVS__DTLS_EXT_USE_SRTP) {
+            uint16_t plen = kvs__rd_u16(&e), p = kvs__rd_u16(&e);
+            size_t mki = kvs__rd_u8(&e);
+            int ok = 0;
+            for (i = 0; i < np; i++)
+                ok |= prof[i] == p;
+            if (plen != 2 || mki != 0 || !kvs__rd_ok(&e) || kvs__rd_left(&e) || !ok)
+                return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
+            d->srtp_profile = p;
+        } else {
+            kvs__rd pf = kvs__rd_sub(&e, kvs__rd_u8(&e));
+            int unc = 0;
+            while (kvs__rd_left(&pf))
+                unc |= kvs__rd_u8(&pf) == 0;
+            if (!kvs__rd_ok(&e) || kvs__rd_left(&e) || !unc)
+                return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
+        }
+    }
+    (void)reneg;
+    d->suite = hs->suite;
+    hs->expect = KVS__DTLS_E_CERT;
+    return KVS_OK;
+}
+
+KVS_PRIVATE kvs_result kvs__dtls_on_server_kex(kvs__dtls *d, kvs__rd *r) {
+    kvs__dtls_hs *hs = d->hs;
+    const uint8_t *params = r->p, *pt;
+    uint8_t h[32];
+    kvs__crypto_sha256_ctx sc;
+    int ctype = kvs__rd_u8(r);
+    uint16_t group = kvs__rd_u16(r);
+    size_t n = kvs__rd_u8(r);
+    pt = kvs__rd_ptr(r, n);
+    if (!pt || ctype != 3)
+        return kvs__dtls_bad(d, KVS__DTLS_HT_SERVER_KEX);
+    if ((group != KVS__CRYPTO_GROUP_P256 && group != KVS__CRYPTO_GROUP_X25519) ||
+        n != (group == KVS__CRYPTO_GROUP_P256 ? 65u : 32u)) {
+        KVS__LOGF_WARN(d->log, DTLS_UNSUPPORTED, "group %u", (unsigned)group);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
+    }
+    hs->group = group;
+    KVS_MEMCPY(hs->peer_point, pt, n);
+    hs->peer_point_len = n;
+    kvs__crypto_sha256_init(&sc);
+    kvs__crypto_sha256_update(&sc, d->client_random, 32);
+    kvs__crypto_sha256_update(&sc, d->server_random, 32);
+    kvs__crypto_sha256_update(&sc, params, (size_t)(r->p - params));
+    kvs__crypto_sha256_out(&sc, h);
+    if (kvs__dtls_check_signature(d, r, h, KVS__DTLS_HT_SERVER_KEX) != KVS_OK)
+        return d->error;
+    hs->expect = KVS__DTLS_E_CR_OR_DONE;
+    return KVS_OK;
+}
+
+KVS_PRIVATE kvs_result kvs__dtls_on_cert_request(kvs__dtls *d, kvs__rd *r) {
+    kvs__rd types = kvs__rd_sub(r, kvs__rd_u8(r));
+    kvs__rd algs = kvs__rd_sub(r, kvs__rd_u16(r));
+    kvs__rd cas = kvs__rd_sub(r, kvs__rd_u16(r));
+    if (!kvs__rd_ok(r) || kvs__rd_left(r) || !kvs__rd_ok(&types) || !kvs__rd_ok(&algs) ||
+        !kvs__rd_ok(&cas) || kvs__rd_left(&algs) % 2u)
+        return kvs__dtls_bad(d, KVS__DTLS_HT_CERT_REQUEST);
+    d->hs->cert_requested = 1;
+    d->hs->expect = KVS__DTLS_E_DONE;
+    return KVS_OK;
+}
+
+/* Server: the ClientHello. Picks suite, group, SRTP profile; may answer with a cookie. */
+KVS_PRIVATE kvs_result kvs__dtls_on_client_hello(kvs__dtls *d, kvs__rd *r, uint16_t mseq,
+                                                 uint64_t rseq, kvs_time now, int *stateless) {
+    kvs__dtls_hs *hs = d->hs;
+    uint16_t v = kvs__rd_u16(r), prof[3];
+    int np = kvs__dtls_srtp_list(d, prof), i, ecdsa = 0, null_comp = 0, sig_ok = 0, v12 = 1;
+    int x25519 = 0, p256 = 0, groups_ext = 0, sigalgs_ext = 0;
+    size_t sid, clen;
+    const uint8_t *cookie;
+    kvs__rd suites, comp, ext;
+    *stateless = 0;
+    kvs__rd_bytes(r, d->client_random, 32);
+    sid = kvs__rd_u8(r);
+    kvs__rd_skip(r, sid);
+    clen = kvs__rd_u8(r);
+    cookie = kvs__rd_ptr(r, clen);
+    suites = kvs__rd_sub(r, kvs__rd_u16(r));
+    comp = kvs__rd_sub(r, kvs__rd_u8(r));
+    ext = kvs__rd_sub(r, kvs__rd_left(r) ? kvs__rd_u16(r) : 0);
+    if (!kvs__rd_ok(r) || kvs__rd_left(r) || sid > 32 || !kvs__rd_ok(&suites) ||
+        kvs__rd_left(&suites) % 2u || !kvs__rd_ok(&comp))
+        return kvs__dtls_bad(d, KVS__DTLS_HT_CLIENT_HELLO);
+    /* DTLS versions count down: 0xfeff is 1.0, 0xfefd is 1.2 */
+    if (v > KVS__DTLS_V12 || v < 0xfe00u) {
+        KVS__LOGF_WARN(d->log, DTLS_UNSUPPORTED, "client version 0x%04x", (unsigned)v);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_PROTOCOL_VERSION, KVS_ERR_PROTOCOL);
+    }
+    if (d->cfg.hello_verify) {
+        uint8_t want[32];
+        kvs__crypto_hmac_sha256(hs->cookie_key, 32, d->client_random, 32, want);
+        if (clen != 16 || !kvs__crypto_ct_eq(cookie, want, 16)) {
+            /* HelloVerifyRequest: stateless, sent once, with the ClientHello's record number */
+            kvs__wr w;
+            size_t start;
+            kvs__wr_init(&w, hs->oneshot, sizeof hs->oneshot);
+            start = kvs__dtls_rec_begin(d, &w, KVS__DTLS_CT_HANDSHAKE, 0, rseq);
+            kvs__wr_u8(&w, KVS__DTLS_HT_HELLO_VERIFY);
+            kvs__wr_u24(&w, 3 + 16);
+            kvs__wr_u16(&w, mseq);
+            kvs__wr_u24(&w, 0);
+            kvs__wr_u24(&w, 3 + 16);
+            kvs__wr_u16(&w, (uint16_t)KVS__DTLS_V12);
+            kvs__wr_u8(&w, 16);
+            kvs__wr_bytes(&w, want, 16);
+            kvs__dtls_rec_end(d, &w, start);
+            hs->oneshot_len = w.err ? 0 : w.len;
+            hs->send_seq = (uint16_t)(mseq + 1);
+            *stateless = 1;
+            return KVS_OK;
+        }
+    }
+    while (kvs__rd_left(&suites)) {
+        uint16_t s = kvs__rd_u16(&suites);
+        ecdsa |= s == KVS__DTLS_SUITE_ECDSA;
+        hs->peer_reneg |= s == KVS__DTLS_SUITE_SCSV;
+    }
+    while (kvs__rd_left(&comp))
+        null_comp |= kvs__rd_u8(&comp) == 0;
+    while (kvs__rd_left(&ext)) {
+        uint16_t type = kvs__rd_u16(&ext);
+        kvs__rd e = kvs__rd_sub(&ext, kvs__rd_u16(&ext)), l;
+        if (!kvs__rd_ok(&ext))
+            return kvs__dtls_bad(d, KVS__DTLS_HT_CLIENT_HELLO);
+        switch (type) {
+        case KVS__DTLS_EXT_GROUPS:
+            groups_ext = 1;
+            l = kvs__rd_sub(&e, kvs__rd_u16(&e));
+            while (kvs__rd_left(&l) >= 2) {
+                uint16_t g = kvs__rd_u16(&l);
+                x25519 |= g == KVS__CRYPTO_GROUP_X25519;
+                p256 |= g == KVS__CRYPTO_GROUP_P256;
+            }
+            break;
+        case KVS__DTLS_EXT_POINT_FORMATS: {
+            int unc = 0;
+            l = kvs__rd_sub(&e, kvs__rd_u8(&e));
+            while (kvs__rd_left(&l))
+                unc |= kvs__rd_u8(&l) == 0;
+            if (!unc)
+                return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
+            hs->peer_point_formats = 1;
+            break;
+        }
+        case KVS__DTLS_EXT_SIG_ALGS:
+            sigalgs_ext = 1;
+            l = kvs__rd_sub(&e, kvs__rd_u16(&e));
+            while (kvs__rd_left(&l) >= 2)
+                sig_ok |= kvs__rd_u16(&l) == KVS__CRYPTO_SIG_ECDSA_SHA256;
+            break;
+        case KVS__DTLS_EXT_USE_SRTP:
+            l = kvs__rd_sub(&e, kvs__rd_u16(&e));
+            if (!kvs__rd_ok(&l) || kvs__rd_left(&l) % 2u)
+                return kvs__dtls_bad(d, KVS__DTLS_HT_CLIENT_HELLO);
+            /* our preference among what the client offers */
+            for (i = 0; i < np && !d->srtp_profile; i++) {
+                kvs__rd scan = l;
+                while (kvs__rd_left(&scan) >= 2)
+                    if (kvs__rd_u16(&scan) == prof[i])
+                        d->srtp_profile = prof[i];
+            }
+            break;
+        case KVS__DTLS_EXT_EMS:
+            d->ems = 1;
+            break;
+        case KVS__DTLS_EXT_RENEG:
+            if (kvs__rd_u8(&e) != 0 || kvs__rd_left(&e))
+                return kvs__dtls_fail(d, KVS__DTLS_AL_HANDSHAKE_FAILURE, KVS_ERR_PROTOCOL);
+            hs->peer_reneg = 1;
+            break;
+        case KVS__DTLS_EXT_VERSIONS: /* a DTLS 1.3 client: fine as long as it can do 1.2 */
+            l = kvs__rd_sub(&e, kvs__rd_u8(&e));
+            v12 = 0;
+            while (kvs__rd_left(&l) >= 2)
+                v12 |= kvs__rd_u16(&l) == KVS__DTLS_V12;
+            break;
+        default: /* unknown extensions are ignored (RFC 5246 7.4.1.4) */
+            break;
+        }
+        if (!kvs__rd_ok(&e))
+            return kvs__dtls_bad(d, KVS__DTLS_HT_CLIENT_HELLO);
+    }
+    if (!v12) {
+        KVS__LOG_WARN(d->log, DTLS_UNSUPPORTED);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_PROTOCOL_VERSION, KVS_ERR_PROTOCOL);
+    }
+    if (!ecdsa || !null_comp || (sigalgs_ext && !sig_ok) || !sigalgs_ext ||
+        (groups_ext && !x25519 && !p256)) {
+        KVS__LOGF_WARN(d->log, DTLS_UNSUPPORTED, "suite %d, compression %d, ecdsa-sha256 %d, group %d",
+                       ecdsa, null_comp, sig_ok, x25519 || p256 || !groups_ext);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_HANDSHAKE_FAILURE, KVS_ERR_PROTOCOL);
+    }
+    hs->group = x25519 ? KVS__CRYPTO_GROUP_X25519 : KVS__CRYPTO_GROUP_P256;
+    d->suite = KVS__DTLS_SUITE_ECDSA;
+    (void)now;
+    return KVS_OK;
+}
+
+/* Server: the client's ClientKeyExchange -> keys. */
+KVS_PRIVATE kvs_result kvs__dtls_on_client_kex(kvs__dtls *d, kvs__rd *r) {
+    kvs__dtls_hs *hs = d->hs;
+    size_t n = kvs__rd_u8(r);
+    const uint8_t *pt = kvs__rd_ptr(r, n);
+    uint8_t shared[32];
+    if (!pt || kvs__rd_left(r))
+        return kvs__dtls_bad(d, KVS__DTLS_HT_CLIENT_KEX);
+    if (kvs__crypto_ecdhe_shared(&hs->ecdhe, pt, n, shared) != KVS_OK) {
+        KVS__LOG_WARN(d->log, DTLS_BAD_MESSAGE);
+        return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
+    }
+    kvs__dtls_derive(d, shared); /* the transcript already holds this message */
+    kvs__crypto_zero(shared, sizeof shared);
+    kvs__crypto_zero(&hs->ecdhe, sizeof hs->ecdhe);
+    hs->expect = KVS__DTLS_E_CV;
+    return KVS_OK;
+}
+
+/* Add a received message to the transcript, as if it had come in one fragment. */
+KVS_PRIVATE void kvs__dtls_th_add(kvs__dtls_hs *hs, int type, uint16_t mseq, const uint8_t *body,
+                                  size_t len) {
+    uint8_t h[KVS__DTLS_HH];
+    h[0] = (uint8_t)type;
+    kvs__put_u24(h + 1, (uint32_t)len);
+    kvs__put_u16(h + 4, mseq);
+    kvs__put_u24(h + 6, 0);
+    kvs__put_u24(h + 9, (uint32_t)len);
+    kvs__crypto_sha256_update(&hs->th, h, sizeof h);
+    kvs__crypto_sha256_update(&hs->th, body, len);
+}
+
+/* How long the server keeps its final flight for a client that may not have it: twice our own
+   retry window (a peer with the same settings gives up within one), at least KVS__DTLS_LINGER. */
+KVS_PRIVATE kvs_time kvs__dtls_linger(const kvs__dtls *d) {
+    kvs_time rto = d->cfg.rto_initial, total = 0;
+    int i;
+    for (i = 0; i <= d->cfg.max_retransmits; i++) {
+        total += rto;
+        rto = KVS__MIN(rto * 2u, d->cfg.rto_max);
+    }
+    return KVS__MAX(2u * total, KVS__DTLS_LINGER);
+}
+
+/* The handshake is complete on this side. */
+KVS_PRIVATE void kvs__dtls_connected(kvs__dtls *d, kvs_time now) {
+    d->state = KVS__DTLS_ST_CONNECTED;
+    d->hs->expect = KVS__DTLS_E_NONE;
+    d->hs->timer_on = 0;
+    d->st.handshake_us = now - d->hs->started;
+    d->hs->linger_until = now + kvs__dtls_linger(d);
+    KVS__LOGF_INFO(d->log, DTLS_CONNECTED, "%s, srtp 0x%04x, ems %d, %lu us, %u retransmitted flights",
+                   d->cfg.role == KVS__DTLS_CLIENT ? "client" : "server", (unsigned)d->srtp_profile,
+                   d->ems, (unsigned long)d->st.handshake_us, (unsigned)d->st.flights_retransmitted);
+}
+
+/* One complete handshake message from the peer, in order. */
+KVS_PRIVATE kvs_result kvs__dtls_on_message(kvs__dtls *d, int type, uint16_t mseq, const uint8_t *body,
+                                            size_t len, uint64_t rseq, kvs_time now) {
+    kvs__dtls_hs *hs = d->hs;
+    int client = d->cfg.role == KVS__DTLS_CLIENT, stateless = 0;
+    uint8_t h[32], fin[12];
+    kvs__rd r;
+    kvs_result res = KVS_OK;
+    kvs__rd_init(&r, body, len);
+    switch (hs->expect) {
+    case KVS__DTLS_E_SERVER_HELLO:
+        if (type == KVS__DTLS_HT_HELLO_VERIFY)
+            return kvs__dtls_on_hello_verify(d, &r, now);
+        if (type != KVS__DTLS_HT_SERVER_HELLO)
+            break;
+        kvs__dtls_th_add(hs, type, mseq, body, len);
+        return kvs__dtls_on_server_hello(d, &r);
+    case KVS__DTLS_E_CLIENT_HELLO:
+        if (type != KVS__DTLS_HT_CLIENT_HELLO)
+            break;
+        hs->started = now;
+        res = kvs__dtls_on_client_hello(d, &r, mseq, rseq, now, &stateless);
+        if (res != KVS_OK || stateless)
+            return res;
+        kvs__dtls_th_add(hs, type, mseq, body, len);
+        hs->peer_last_seq = mseq;
+        return kvs__dtls_send_server_flight(d, now);
+    case KVS__DTLS_E_CERT:
+        if (type != KVS__DTLS_HT_CERTIFICATE)
+            break;
+        kvs__dtls_th_add(hs, type, mseq, body, len);
+        res = kvs__dtls_on_certificate(d, &r);
+        if (res == KVS_OK)
+            hs->expect = client ? KVS__DTLS_E_SKE : KVS__DTLS_E_CKE;
+        return res;
+    case KVS__DTLS_E_SKE:
+        if (type != KVS__DTLS_HT_SERVER_KEX)
+            break;
+        kvs__dtls_th_add(hs, type, mseq, body, len);
+        return kvs__dtls_on_server_kex(d, &r);
+    case KVS__DTLS_E_CR_OR_DONE:
+        if (type == KVS__DTLS_HT_CERT_REQUEST) {
+            kvs__dtls_th_add(hs, type, mseq, body, len);
+            return kvs__dtls_on_cert_request(d, &r);
+        }
+        /* no CertificateRequest: this must be ServerHelloDone */
+        /* fall through */
+    case KVS__DTLS_E_DONE:
+        if (type != KVS__DTLS_HT_SERVER_DONE)
+            break;
+        if (len)
+            return kvs__dtls_bad(d, type);
+        kvs__dtls_th_add(hs, type, mseq, body, len);
+        hs->peer_last_seq = mseq;
+        return kvs__dtls_send_client_flight(d, now);
+    case KVS__DTLS_E_CKE:
+        if (type != KVS__DTLS_HT_CLIENT_KEX)
+            break;
+        kvs__dtls_th_add(hs, type, mseq, body, len);
+        return kvs__dtls_on_client_kex(d, &r);
+    case KVS__DTLS_E_CV:
+        if (type != KVS__DTLS_HT_CERT_VERIFY)
+            break;
+        kvs__crypto_sha256_out(&hs->th, h);
+        if (kvs__dtls_check_signature(d, &r, h, type) != KVS_OK)
+            return d->error;
+        kvs__dtls_th_add(hs, type, mseq, body, len);
+        hs->expect = KVS__DTLS_E_FINISHED;
+        return KVS_OK;
+    case KVS__DTLS_E_FINISHED:
+        if (type != KVS__DTLS_HT_FINISHED)
+            break;
+        kvs__dtls_finished(d, !client, fin);
+        if (len != 12 || !kvs__crypto_ct_eq(fin, body, 12)) {
+            KVS__LOG_WARN(d->log, DTLS_BAD_FINISHED);
+            return kvs__dtls_fail(d, KVS__DTLS_AL_DECRYPT_ERROR, KVS_ERR_AUTH);
+        }
+        kvs__dtls_th_add(hs, type, mseq, body, len);
+        hs->peer_last_seq = mseq;
+        if (!client) {
+            kvs__wr w;
+            kvs__dtls_flight_reset(hs);
+            kvs__dtls_flight_ccs(hs);
+            d->w_epoch = 1;
+            kvs__dtls_finished(d, 0, fin);
+            kvs__dtls_msg_begin(hs, &w);
+            kvs__wr_bytes(&w, fin, 12);
+            res = kvs__dtls_msg_end(d, &w, KVS__DTLS_HT_FINISHED, 1);
+            if (res != KVS_OK)
+                return res;
+            kvs__dtls_flight_send(d, now, 0);
+        }
+        kvs__dtls_connected(d, now);
+        return KVS_OK;
+    default:
+        break;
+    }
+    KVS__LOGF_WARN(d->log, DTLS_BAD_MESSAGE, "unexpected handshake message %d in step %d", type,
+                   hs->expect);
+    return kvs__dtls_fail(d, KVS__DTLS_AL_UNEXPECTED_MESSAGE, KVS_ERR_PROTOCOL);
+}
+
+/* The reassembly slot of message mseq: found, or made for (type, len); NULL when it cannot be
+   kept (no slot or arena room, or a fragment that disagrees with earlier ones). */
+KVS_PRIVATE kvs__dtls_slot *kvs__dtls_slot_get(kvs__dtls_hs *hs, uint16_t mseq, int type,
+                                               uint32_t len) {
+    kvs__dtls_slot *free_slot = NULL;
+    int i;
+    for (i = 0; i < KVS__DTLS_SLOTS; i++) {
+        kvs__dtls_slot *s = &hs->slot[i];
+        if (s->used && s->seq == mseq)
+            return (s->type == type && s->len == len) ? s : NULL;
+        if (!s->used && !free_slot)
+            free_slot = s;
+    }
+    if (!free_slot || len > sizeof hs->arena - hs->arena_used)
+        return NULL;
+    free_slot->used = 1;
+    free_slot->seq = mseq;
+    free_slot->type = (uint8_t)type;
+    free_slot->len = len;
+    free_slot->off = hs->arena_used;
+    free_slot->have = 0;
+    hs->arena_used += len;
+    return free_slot;
+}
+
+/* Copy a fragment into its slot; counts the bytes that were new. */
+KVS_PRIVATE void kvs__dtls_slot_fill(kvs__dtls_hs *hs, kvs__dtls_slot *s, uint32_t off,
+                                     const uint8_t *p, uint32_t n) {
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        uint32_t a = s->off + off + i;
+        uint8_t bit = (uint8_t)(1u << (a & 7u));
+        if (!(hs->bits[a >> 3] & bit)) {
+            hs->bits[a >> 3] |= bit;
+            hs->arena[a] = p[i];
+            s->have++;
+        }
+    }
+}
+
+KVS_PRIVATE void kvs__dtls_slot_release(kvs__dtls_hs *hs, kvs__dtls_slot *s) {
+    uint32_t i;
+    int j, any = 0;
+    for (i = s->off; i < s->off + s->len; i++)
+        hs->bits[i >> 3] &= (uint8_t)~(1u << (i & 7u));
+    s->used = 0;
+    for (j = 0; j < KVS__DTLS_SLOTS; j++)
+        any |= hs->slot[j].used;
+    if (!any)
+        hs->arena_used = 0;
+}
+
+/* One handshake fragment from a record. */
+KVS_PRIVATE kvs_result kvs__dtls_on_fragment(kvs__dtls *d, int type, uint32_t len, uint16_t mseq,
+                                             uint32_t off, const uint8_t *p, uint32_t n,
+                                             uint64_t rseq, kvs_time now) {
+    kvs__dtls_hs *hs = d->hs;
+    kvs__dtls_slot *s;
+    int progress = 1;
+    if (!hs)
+        return KVS_OK;
+    /* a stateless server (cookies) treats a repeated first ClientHello as new */
+    if (hs->expect == KVS__DTLS_E_CLIENT_HELLO && type == KVS__DTLS_HT_CLIENT_HELLO)
+        hs->recv_seq = KVS__MIN(hs->recv_seq, mseq);
+    if (mseq < hs->recv_seq) {
+        /* a message of the peer's previous flight again: it did not get ours; answer the
+           first of a burst (a repeated flight holds several messages) */
+        if (mseq >= hs->peer_prev_first && (int32_t)mseq <= hs->peer_last_seq && hs->nitems &&
+            !hs->tx_active && now - hs->last_tx >= d->cfg.rto_initial / 4u)
+            kvs__dtls_flight_resend(d, now);
+        return KVS_OK;
+    }
+    if (d->state != KVS__DTLS_ST_HANDSHAKE || (uint32_t)(mseq - hs->recv_seq) >= KVS__DTLS_SLOTS)
+        return KVS_OK;
+    s = kvs__dtls_slot_get(hs, mseq, type, len);
+    if (!s) {
+        d->st.dropped_malformed++;
+        KVS__LOGF_DEBUG(d->log, DTLS_BAD_RECORD, "fragment of message %u not kept", (unsigned)mseq);
+        return KVS_OK;
+    }
+    kvs__dtls_slot_fill(hs, s, off, p, n);
+    /* deliver every complete message in order */
+    while (progress && d->state == KVS__DTLS_ST_HANDSHAKE && d->hs) {
+        int i;
+        progress = 0;
+        for (i = 0; i < KVS__DTLS_SLOTS; i++) {
+            kvs__dtls_slot *c = &hs->slot[i];
+            if (c->used && c->seq == hs->recv_seq && c->have == c->len) {
+                kvs_result r;
+                uint16_t cseq = c->seq;
+                hs->recv_seq++;
+                r = kvs__dtls_on_message(d, c->type, cseq, hs->arena + c->off, c->len, rseq, now);
+                kvs__dtls_slot_release(hs, c);
+                if (r != KVS_OK)
+                    return r;
+                progress = 1;
+                break;
+            }
+        }
+    }
+    return KVS_OK;
+}
+
+KVS_PRIVATE kvs_result kvs__dtls_record(kvs__dtls *d, int type, uint16_t epoch, uint64_t rseq,
+                                        uint8_t *p, size_t n, kvs_time now, kvs__dtls_app_fn app,
+                                        void *ctx);
+
+/* The plaintext of one record (epoch 0, or epoch 1 after decryption). */
+KVS_PRIVATE kvs_result kvs__dtls_plaintext(kvs__dtls *d, int type, uint16_t epoch, uint64_t rseq,
+                                           const uint8_t *p, size_t n, kvs_time now,
+                                           kvs__dtls_app_fn app, void *ctx) {
+    kvs__rd r;
+    kvs__rd_init(&r, p, n);
+    switch (type) {
+    case KVS__DTLS_CT_HANDSHAKE:
+        while (kvs__rd_left(&r) && d->hs) {
+            int ht = kvs__rd_u8(&r);
+            uint32_t len = kvs__rd_u24(&r);
+            uint16_t mseq = kvs__rd_u16(&r);
+            uint32_t off = kvs__rd_u24(&r), fl = kvs__rd_u24(&r);
+            const uint8_t *frag = kvs__rd_ptr(&r, fl);
+            kvs_result res;
+            if (!frag || off > len || fl > len - off) {
+                d->st.dropped_malformed++;
+                KVS__LOG_DEBUG(d->log, DTLS_BAD_RECORD);
+                return KVS_OK;
+            }
+            res = kvs__dtls_on_fragment(d, ht, len, mseq, off, frag, fl, rseq, now);
+            if (res != KVS_OK)
+                return res;
+        }
+        (void)epoch;
+        return KVS_OK;
+    case KVS__DTLS_CT_CCS:
+        if (n != 1 || p[0] != 1)
+            d->st.dropped_malformed++;
+        return KVS_OK;
+    case KVS__DTLS_CT_ALERT:
+        if (n != 2) {
+            d->st.dropped_malformed++;
+            return KVS_OK;
+        }
+        if (p[1] == KVS__DTLS_AL_CLOSE_NOTIFY) {
+            KVS__LOG_INFO(d->log, DTLS_CLOSED);
+            if (d->state == KVS__DTLS_ST_CONNECTED) {
+                d->state = KVS__DTLS_ST_CLOSED;
+                d->error = KVS_ERR_CLOSED;
+                return KVS_ERR_CLOSED;
+            }
+            kvs__dtls_fail(d, -1, KVS_ERR_CLOSED);
+            return KVS_ERR_CLOSED;
+        }
+        if (p[0] == 2) {
+            KVS__LOGF_WARN(d->log, DTLS_PEER_ALERT, "fatal alert %u", (unsigned)p[1]);
+            kvs__dtls_fail(d, -1, KVS_ERR_PROTOCOL);
+            return KVS_ERR_PROTOCOL;
+        }
+        return KVS_OK; /* warnings are ignored */
+    case KVS__DTLS_CT_APP:
+        if (d->state != KVS__DTLS_ST_CONNECTED || epoch == 0) {
+            d->st.dropped_epoch++;
+            return KVS_OK;
+        }
+        /* the client has our Finished: the server's flight need not be kept (freed after this
+           datagram, as the record may lie in the handshake state) */
+        d->hs_release = 1;
+        d->st.app_records_received++;
+        if (app)
+            app(ctx, p, n);
+        return KVS_OK;
+    default:
+        d->st.dropped_malformed++;
+        return KVS_OK;
+    }
+}
+
+/* One record: decrypt (epoch 1) and dispatch. p is modified in place. */
+KVS_PRIVATE kvs_result kvs__dtls_record(kvs__dtls *d, int type, uint16_t epoch, uint64_t rseq,
+                                        uint8_t *p, size_t n, kvs_time now, kvs__dtls_app_fn app,
+                                        void *ctx) {
+    uint8_t nonce[12], aad[13], seq8[8];
+    size_t plen;
+    if (epoch == 0) {
+        if (type == KVS__DTLS_CT_APP) {
+            d->st.dropped_epoch++;
+            return KVS_OK;
+        }
+        return kvs__dtls_plaintext(d, type, 0, rseq, p, n, now, app, ctx);
+    }
+    if (epoch != 1) {
+        d->st.dropped_epoch++;
+        return KVS_OK;
+    }
+    if (!d->r_keys) {
+        /* keep one record until the keys exist (Finished overtook ClientKeyExchange) */
+        if (d->hs && n + KVS__DTLS_RH <= sizeof d->hs->early && !d->hs->early_len) {
+            uint8_t *e = d->hs->early;
+            e[0] = (uint8_t)type;
+            kvs__put_u16(e + 1, (uint16_t)KVS__DTLS_V12);
+            kvs__put_u16(e + 3, epoch);
+            kvs__put_u48(e + 5, rseq);
+            kvs__put_u16(e + 11, (uint16_t)n);
+            KVS_MEMCPY(e + KVS__DTLS_RH, p, n);
+            d->hs->early_len = n + KVS__DTLS_RH;
+        } else {
+            d->st.dropped_epoch++;
+        }
+        return KVS_OK;
+    }
+    if (n < KVS__DTLS_AEAD) {
+        d->st.dropped_malformed++;
+        return KVS_OK;
+    }
+    if (!kvs__dtls_replay_ok(d, rseq)) {
+        d->st.dropped_replay++;
+        return KVS_OK;
+    }
+    plen = n - KVS__DTLS_AEAD;
+    kvs__put_u16(seq8, epoch);
+    kvs__put_u48(seq8 + 2, rseq);
+    kvs__dtls_nonce(nonce, d->r_iv, p);
+    kvs__dtls_aad(aad, seq8, type, plen);
+    if (!kvs__crypto_gcm_open(&d->rk, nonce, aad, 13, p + 8, plen, p + 8 + plen)) {
+        d->st.dropped_bad_mac++;
+        KVS__LOG_DEBUG(d->log, DTLS_BAD_MAC);
+        return KVS_OK;
+    }
+    kvs__dtls_replay_mark(d, rseq);
+    return kvs__dtls_plaintext(d, type, epoch, rseq, p + 8, plen, now, app, ctx);
+}
+
+/* One datagram from the peer (modified in place: records are decrypted where they lie).
+   Malformed records are dropped and counted. Returns KVS_OK, or the failure this datagram caused
+   (the endpoint is then FAILED or CLOSED and has an alert queued for kvs__dtls_output). */
+KVS_PRIVATE kvs_result kvs__dtls_input(kvs__dtls *d, uint8_t *p, size_t n, kvs_time now,
+                                       kvs__dtls_app_fn app, void *ctx) {
+    kvs__rd r;
+    kvs_result res = KVS_OK;
+    if (d->state == KVS__DTLS_ST_FAILED || d->state == KVS__DTLS_ST_CLOSED)
+        return KVS_OK;
+    kvs__rd_init(&r, p, n);
+    while (kvs__rd_left(&r) >= KVS__DTLS_RH && res == KVS_OK) {
+        int type = kvs__rd_u8(&r);
+        uint16_t ver = kvs__rd_u16(&r), epoch = kvs__rd_u16(&r);
+        uint64_t seq = kvs__rd_u48(&r);
+        size_t len = kvs__rd_u16(&r);
+        uint8_t *rec = (uint8_t *)(uintptr_t)kvs__rd_ptr(&r, len);
+        if (!rec) {
+            d->st.dropped_malformed++;
+            break;
+        }
+        d->st.records_received++;
+        if (type < KVS__DTLS_CT_CCS || type > KVS__DTLS_CT_APP ||
+            (ver != KVS__DTLS_V12 && ver != KVS__DTLS_V10)) {
+            d->st.dropped_malformed++;
+            continue;
+        }
+        res = kvs__dtls_record(d, type, epoch, seq, rec, len, now, app, ctx);
+        /* a record of epoch 1 kept before its keys: try it now that they may exist */
+        if (res == KVS_OK && d->r_keys && d->hs && d->hs->early_len) {
+            size_t el = d->hs->early_len;
+            uint8_t *e = d->hs->early;
+            d->hs->early_len = 0;
+            res = kvs__dtls_record(d, e[0], 1, kvs__get_u48(e + 5), e + KVS__DTLS_RH,
+                                   el - KVS__DTLS_RH, now, app, ctx);
+        }
+    }
+    if (kvs__rd_left(&r) && res == KVS_OK)
+        d->st.dropped_malformed++;
+    if (d->state == KVS__DTLS_ST_FAILED || d->state == KVS__DTLS_ST_CLOSED)
+        kvs__dtls_hs_free(d);
+    else if (d->state == KVS__DTLS_ST_CONNECTED && (d->cfg.role == KVS__DTLS_CLIENT || d->hs_release))
+        kvs__dtls_hs_free(d);
+    return res;
+}
+
+/* Set an endpoint up. The client's first flight is queued at once (read it with
+   kvs__dtls_output); the server waits for a ClientHello. KVS_ERR_INVALID_ARG for a missing
+   certificate or a bad MTU, KVS_ERR_NO_MEMORY, KVS_ERR_CRYPTO. */
+KVS_PRIVATE kvs_result kvs__dtls_init(kvs__dtls *d, const kvs__dtls_cfg *cfg, kvs__rng *rng,
+                                      kvs__log *lg, kvs__mem *mem, kvs_time now) {
+    kvs_result r;
+    KVS_MEMSET(d, 0, sizeof *d);
+    d->cfg = *cfg;
+    d->rng = rng;
+    d->log = lg;
+    d->mem = mem;
+    d->alert_pending = -1;
+    d->state = KVS__DTLS_ST_HANDSHAKE;
+    if (!d->cfg.mtu)
+        d->cfg.mtu = 1200;
+    if (!d->cfg.rto_initial)
+        d->cfg.rto_initial = KVS_SEC(1);
+    if (!d->cfg.rto_max)
+        d->cfg.rto_max = KVS_SEC(8);
+    if (d->cfg.rto_max < d->cfg.rto_initial)
+        d->cfg.rto_max = d->cfg.rto_initial;
+    if (!d->cfg.max_retransmits)
+        d->cfg.max_retransmits = 10;
+    if (!cfg->cert || !cfg->cert->der_len || d->cfg.mtu < KVS__DTLS_MIN_MTU || d->cfg.mtu > 65535 ||
+        (cfg->role != KVS__DTLS_CLIENT && cfg->role != KVS__DTLS_SERVER)) {
+        d->state = KVS__DTLS_ST_FAILED;
+        return d->error = KVS_ERR_INVALID_ARG;
+    }
+    d->hs = (kvs__dtls_hs *)kvs__mem_alloc(mem, sizeof *d->hs);
+    if (!d->hs) {
+        d->state = KVS__DTLS_ST_FAILED;
+        return d->error = KVS_ERR_NO_MEMORY;
+    }
+    KVS_MEMSET(d->hs, 0, sizeof *d->hs);
+    d->hs->peer_last_seq = -1;
+    d->hs->rto = d->cfg.rto_initial;
+    d->hs->started = now;
+    kvs__crypto_sha256_init(&d->hs->th);
+    if (cfg->role == KVS__DTLS_SERVER) {
+        d->hs->expect = KVS__DTLS_E_CLIENT_HELLO;
+        r = cfg->hello_verify ? kvs__crypto_random(rng, d->hs->cookie_key, 32) : KVS_OK;
+    } else {
+        r = kvs__crypto_random(rng, d->client_random, 32);
+        if (r == KVS_OK)
+            r = kvs__dtls_send_client_hello(d, now);
+    }
+    if (r != KVS_OK) {
+        kvs__dtls_hs_free(d);
+        d->state = KVS__DTLS_ST_FAILED;
+        d->error = r;
+    }
+    return r;
+}
+
+/* Release the handshake state and forget every secret. */
+KVS_PRIVATE void kvs__dtls_deinit(kvs__dtls *d) {
+    kvs__dtls_hs_free(d);
+    kvs__crypto_zero(d, sizeof *d);
+}
+
+/* Seal n bytes of application data as one record, the datagram written to out.
+   KVS_ERR_STATE before the handshake completes or after a close; KVS_ERR_LIMIT when the record
+   would exceed the MTU; KVS_ERR_BUFFER_TOO_SMALL. */
+KVS_PRIVATE kvs_result kvs__dtls_send(kvs__dtls *d, const void *p, size_t n, uint8_t *out, size_t cap,
+                                      size_t *len) {
+    kvs__wr w;
+    size_t start;
+    *len = 0;
+    if (d->state != KVS__DTLS_ST_CONNECTED)
+        return KVS_ERR_STATE;
+    if (n + KVS__DTLS_RH + KVS__DTLS_AEAD > d->cfg.mtu)
+        return KVS_ERR_LIMIT;
+    kvs__wr_init(&w, out, cap);
+    start = kvs__dtls_rec_begin(d, &w, KVS__DTLS_CT_APP, 1, kvs__dtls_next_seq(d, 1));
+    kvs__wr_bytes(&w, p, n);
+    kvs__dtls_rec_end(d, &w, start);
+    if (w.err) {
+        d->w_seq[1]--;
+        return KVS_ERR_BUFFER_TOO_SMALL;
+    }
+    d->st.app_records_sent++;
+    *len = w.len;
+    return KVS_OK;
+}
+
+/* The peer has certainly completed the handshake (authenticated SRTP arrived from it): the
+   server's final flight need not be kept. */
+KVS_PRIVATE void kvs__dtls_confirm(kvs__dtls *d) {
+    if (d->state == KVS__DTLS_ST_CONNECTED)
+        kvs__dtls_hs_free(d);
+}
+
+/* Close: queue close_notify (read it with kvs__dtls_output); the endpoint is CLOSED. */
+KVS_PRIVATE void kvs__dtls_close(kvs__dtls *d) {
+    if (d->state == KVS__DTLS_ST_FAILED || d->state == KVS__DTLS_ST_CLOSED)
+        return;
+    d->alert_pending = KVS__DTLS_AL_CLOSE_NOTIFY;
+    d->alert_level = 1;
+    d->state = KVS__DTLS_ST_CLOSED;
+    d->error = KVS_ERR_CLOSED;
+    kvs__dtls_hs_free(d);
+}
+
+/* ==== [22] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -3226,7 +5222,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [19] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [23] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -3360,7 +5356,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [20] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [24] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -4128,7 +6124,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [21] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [25] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */

@@ -5,7 +5,8 @@
 # - every anchor is unique;
 # - no section is longer than MAX_LINES lines;
 # - a private function kvs__<tag>_... is defined only in the section whose anchor is <tag>
-#   (plat-posix holds kvs__posix_; the prelude holds the cursor and byte-order helpers).
+#   (a split section ">>x-part" holds kvs__x_ names; plat-posix holds kvs__posix_; the prelude
+#   holds the cursor and byte-order helpers).
 # Usage: tools/check_sections.sh kvswebrtc.h
 f=${1:-kvswebrtc.h}
 MAX_LINES=${MAX_LINES:-1500}
@@ -22,7 +23,7 @@ in_prologue && /^ +\[[0-9]+\] +>>[a-z0-9-]+ / {
     ban_num[++nban] = n; ban_anchor[nban] = $4; start[nban] = NR
     if ($4 in seen) fail("anchor " $4 " appears in two banners")
     seen[$4] = 1
-    tag = substr($4, 3); if (tag == "plat-posix") tag = "posix"
+    tag = substr($4, 3); if (tag == "plat-posix") tag = "posix"; else sub(/-.*/, "", tag)
     cur_tag = tag
 }
 /^KVS_PRIVATE / && nban > 0 {
