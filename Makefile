@@ -6,7 +6,7 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 BUILD   := build
-LIBS    := -lbearssl
+LIBS    := -lsrtp2 -lbearssl
 CFLAGS_TEST := -std=c99 -g -O1 -Wall -Wextra -Werror
 SANITIZE    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -18,7 +18,7 @@ TEST_SRCS := $(wildcard tests/*.c tests/*.h)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all test deps fuzz fuzz-long check demo clean
+.PHONY: all test deps fuzz fuzz-long check demo bench clean
 
 all: $(BUILD)/unit $(BUILD)/unit-asan
 
@@ -53,6 +53,16 @@ fuzz-long: fuzz
 	  $$f -max_total_time=$(FUZZ_LONG_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ $$dict $$d \
 	    2>&1 | grep -E '^(#[0-9]+.*(DONE|pulse)|stat::|==[0-9]+==ERROR|SUMMARY)' | tail -8 || exit 1; \
 	  rm -rf $$d; done
+
+# Benchmarks: figures printed next to the same figure for a peer measured in the same run.
+BENCHES := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(wildcard tools/bench/bench_*.c))
+
+$(BUILD)/bench/%: tools/bench/%.c $(HEADER) $(TEST_SRCS) | $(BUILD)
+	@mkdir -p $(BUILD)/bench
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror $< -o $@ $(LIBS)
+
+bench: deps $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 check:
 	@tools/check_sections.sh $(HEADER)

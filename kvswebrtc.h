@@ -56,23 +56,25 @@
     [8]  >>api-util       address parsing and formatting, version
     [9]  >>api-cert       kvs_cert: own certificate and key, fingerprints
     [10] >>api-dtls       DTLS statistics, DTLS-SRTP profile ids
-    [11] >>api-posix      the optional POSIX platform (KVS_PLATFORM_POSIX)
-    [12] >>api-testing    test hooks: seeded RNG, fault injection (KVS_TESTING only)
+    [11] >>api-srtp       kvs_global_init / shutdown (libsrtp2), SRTP trailer room
+    [12] >>api-posix      the optional POSIX platform (KVS_PLATFORM_POSIX)
+    [13] >>api-testing    test hooks: seeded RNG, fault injection (KVS_TESTING only)
 
   Implementation half (outside the include guard, only with KVSWEBRTC_IMPLEMENTATION):
-    [13] >>prelude        config checks, libc macros, KVS_ASSERT, byte order, bounded cursors
-    [14] >>util           hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses
-    [15] >>log            log items, level ceiling, formatting into a bounded buffer
-    [16] >>mem            the per-client memory accountant over the platform allocator
-    [17] >>crypto         BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG
-    [18] >>json           allocation-free JSON token reader and JSON writer
-    [19] >>b64            base64 (RFC 4648 section 4)
-    [20] >>dtls           DTLS 1.2: record layer, flights, timers, key schedule, exporter
-    [21] >>dtls-hs        DTLS 1.2 handshake: messages, reassembly, input, init/send/close
-    [22] >>client         the client object: platform, configuration, accounting
-    [23] >>api            public entry points: validate arguments, then call the sections above
-    [24] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [25] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [14] >>prelude        config checks, libc macros, KVS_ASSERT, byte order, bounded cursors
+    [15] >>util           hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses
+    [16] >>log            log items, level ceiling, formatting into a bounded buffer
+    [17] >>mem            the per-client memory accountant over the platform allocator
+    [18] >>crypto         BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG
+    [19] >>json           allocation-free JSON token reader and JSON writer
+    [20] >>b64            base64 (RFC 4648 section 4)
+    [21] >>dtls           DTLS 1.2: record layer, flights, timers, key schedule, exporter
+    [22] >>dtls-hs        DTLS 1.2 handshake: messages, reassembly, input, init/send/close
+    [23] >>srtp           SRTP over libsrtp2: DTLS-SRTP keys, protect / unprotect in place
+    [24] >>client         the client object: platform, configuration, accounting
+    [25] >>api            public entry points: validate arguments, then call the sections above
+    [26] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [27] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -150,6 +152,7 @@
     KVS_MEMSET KVS_MEMCMP
     KVS_STRLEN KVS_VSNPRINTF
     KVS_BEARSSL_INCLUDE      <bearssl.h>      impl   how BearSSL's header is included
+    KVS_SRTP_INCLUDE         <srtp2/srtp.h>   impl   how libsrtp2's header is included
     KVS_POSIX_MAX_SOCKETS    32               all    sockets one kvs_posix platform tracks
     KVS_TESTING              0                impl   1: test hooks (>>testing), asserts always on,
                                                      internal functions become extern
@@ -232,8 +235,9 @@
   Threading. kvswebrtc creates no threads and takes no locks. A kvs_client and all its peers belong
   to one thread at a time; the caller serialises every kvs_* call on a client. Different clients
   share no mutable state and may run on different threads. The only process-wide state is
-  libsrtp2's, which kvs_global_init() / kvs_global_shutdown() will fence (SRTP section). Camera
-  capture on another thread hands frames over through the application's own queue.
+  libsrtp2's: call kvs_global_init() once before the first client and kvs_global_shutdown()
+  after the last (>>api-srtp); neither is thread-safe. Camera capture on another thread hands
+  frames over through the application's own queue.
 
   Errors. Fallible functions return kvs_result: KVS_OK (0) or a negative code (>>api-result). Codes
   below KVS_ERR_FATAL mean "deinit this client" (kvs_result_is_fatal). The precise reason of a
@@ -243,9 +247,11 @@
 
   Memory. Every allocation goes through the platform allocator (default malloc/free) and is
   accounted per client: current and peak bytes, with an optional hard limit
-  (kvs_config.memory_limit). No allocation happens on the steady-state media path. BearSSL never
-  allocates. libsrtp2 allocates with calloc when an SRTP session is created; "no malloc" therefore
-  means kvswebrtc itself.
+  (kvs_config.memory_limit). kvswebrtc itself does not allocate on the steady-state media path.
+  BearSSL never allocates. libsrtp2 allocates with calloc when an SRTP session is created and when
+  a new SSRC appears, and its crypto library may allocate per packet (Debian's libsrtp2 is built
+  with NSS, which allocates inside every protect and unprotect); none of that is counted by the
+  accountant. "No malloc" therefore means kvswebrtc itself.
 
   Secrets. Keys and secrets are zeroed when no longer needed; MACs and fingerprints are compared in
   constant time.
@@ -392,7 +398,15 @@ typedef enum kvs_result {
     X(DTLS_BAD_MESSAGE, "DTLS handshake message malformed or unexpected")                        \
     X(DTLS_UNSUPPORTED, "DTLS peer offers nothing we support (version, suite, group, ...)")     \
     X(DTLS_BAD_RECORD, "DTLS record or fragment dropped")                                        \
-    X(DTLS_BAD_MAC, "DTLS record failed authentication")
+    X(DTLS_BAD_MAC, "DTLS record failed authentication")                                         \
+    X(SRTP_NOT_INITIALIZED, "libsrtp2 is not initialised: call kvs_global_init first")           \
+    X(SRTP_PROFILE, "SRTP protection profile unknown, or not available in this libsrtp2")        \
+    X(SRTP_KEYING, "SRTP keying material of the wrong length for the profile")                   \
+    X(SRTP_LIBSRTP, "a libsrtp2 call failed")                                                    \
+    X(SRTP_AUTH_FAILED, "SRTP/SRTCP authentication failed: packet dropped")                      \
+    X(SRTP_REPLAY, "SRTP/SRTCP packet replayed or older than the replay window: dropped")        \
+    X(SRTP_MALFORMED, "SRTP/SRTCP packet too short or malformed: dropped")                       \
+    X(SRTP_LIBRARY, "message from libsrtp2")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -665,7 +679,9 @@ typedef struct kvs_cert {
 #endif
 
 /* DTLS-SRTP protection profiles (RFC 5764 section 4.1.2, RFC 7714 section 14.2): the values of
-   the use_srtp extension. */
+   the use_srtp extension. kvswebrtc prefers them in the order AEAD_AES_128_GCM,
+   AES128_CM_SHA1_80, AES128_CM_SHA1_32; GCM is used only when the libsrtp2 in use supports it
+   (libsrtp2 built with a crypto library: NSS, OpenSSL or mbedTLS; Debian's uses NSS). */
 #define KVS_SRTP_AES128_CM_SHA1_80 0x0001
 #define KVS_SRTP_AES128_CM_SHA1_32 0x0002
 #define KVS_SRTP_AEAD_AES_128_GCM 0x0007
@@ -682,7 +698,58 @@ typedef struct kvs_dtls_stats {
     uint32_t dropped_malformed; /* records or fragments that do not parse */
 } kvs_dtls_stats;
 
-/* ==== [11] >>api-posix  the optional POSIX platform (KVS_PLATFORM_POSIX) ==================== */
+/* ==== [11] >>api-srtp  process-wide SRTP setup, trailer room ============================== */
+/* depends on: >>api-result.  entry points: kvs_global_init, kvs_global_shutdown,
+   kvs_global_set_log (defined in >>srtp)                                                        */
+
+
+/* Room, in bytes, that every buffer handed to SRTP or SRTCP protection must leave after the
+   packet: libsrtp2 protects in place and may write up to its SRTP_MAX_TRAILER_LEN (144: a tag of
+   up to 16 bytes and an MKI of up to 128) plus, for SRTCP, the 4-byte E flag and index. The bytes
+   actually added on the wire are fewer: 10 (AES128_CM_SHA1_80), 4 (AES128_CM_SHA1_32) or 16
+   (AEAD_AES_128_GCM) for RTP; 4 + 10 or 4 + 16 for RTCP. The implementation checks at compile
+   time that this value covers the libsrtp2 it is built against. */
+#define KVS_SRTP_MAX_TRAILER 148
+
+/* Process-wide setup of libsrtp2: srtp_init, then a probe of the protection profiles it
+   supports. Call it once before the first kvs_client, and kvs_global_shutdown after the last.
+   Calls are counted: every successful kvs_global_init needs one kvs_global_shutdown, and only the
+   first does the work.
+   If the process has already initialised libsrtp2 itself (another library using libsrtp2 in the
+   same program), that initialisation is shared: kvswebrtc then neither installs its libsrtp2 log
+   handler nor calls srtp_shutdown.
+   Returns: KVS_OK; KVS_ERR_CRYPTO when srtp_init fails (a libsrtp2 self-test failed, or its
+   crypto library could not start): SRTP cannot be used in this process, report it and stop.
+   Thread: not thread-safe. Call it from one thread while no client exists (libsrtp2 keeps its
+   crypto kernel and its log handler in process-wide variables). */
+KVS_DEF kvs_result kvs_global_init(void);
+
+/* Undo one successful kvs_global_init; the last one calls srtp_shutdown (when kvswebrtc did the
+   srtp_init) and removes the libsrtp2 log handler. Extra calls do nothing.
+   Thread: not thread-safe; call it after every client has been deinitialised. */
+KVS_DEF void kvs_global_shutdown(void);
+
+/* Route libsrtp2's log messages to fn(user, level, item, msg, line). libsrtp2 has one log
+   handler for the whole process, so these records cannot say which client they concern: fn gets
+   no client, item is KVS_LOG_SRTP_LIBRARY and line is the line of the header's forwarding
+   function. libsrtp2 2.5 says little: self-test failures, the status report of its crypto kernel
+   (when srtp_init runs again while initialised) and, once a debug module is switched on with
+   srtp_set_debug_module, per-packet debug lines. Its error, warning, info and debug levels become
+   KVS_LOG_ERROR, WARN, DEBUG and TRACE, filtered by the compile-time ceiling KVS_LOG_LEVEL_MAX;
+   msg is NULL under KVS_NO_LOG_STRINGS. The signature is the one of kvs_platform.log, so
+   kvs_posix_log can be given with a kvs_posix as user.
+   Parameters: fn (NULL: discard, the default); user (passed back to fn).
+   Ownership: user must stay valid until the hook is replaced or removed.
+   Thread: not thread-safe; set it while no client runs. fn itself may be called from any thread
+   that runs a client, and from kvs_global_init; it must be thread-safe when clients run on
+   several threads, must not call any kvs_* function and should be fast. Records arrive only while
+   kvswebrtc's handler is installed: from the first kvs_global_init that initialised libsrtp2
+   itself to the last kvs_global_shutdown. */
+KVS_DEF void kvs_global_set_log(void (*fn)(void *user, int level, int item, const char *msg,
+                                           int line),
+                                void *user);
+
+/* ==== [12] >>api-posix  the optional POSIX platform (KVS_PLATFORM_POSIX) ==================== */
 /* depends on: >>api-platform.  entry points: kvs_posix_*                                         */
 
 #if KVS_PLATFORM_POSIX
@@ -728,7 +795,7 @@ KVS_DEF int kvs_posix_local_addresses(void *user, kvs_addr *out, int max);
 KVS_DEF void kvs_posix_log(void *user, int level, int item, const char *msg, int line);
 #endif
 
-/* ==== [12] >>api-testing  test hooks (KVS_TESTING only) =================================== */
+/* ==== [13] >>api-testing  test hooks (KVS_TESTING only) =================================== */
 /* depends on: >>api-client.  entry points: kvs_testing_*                                         */
 
 #if KVS_TESTING
@@ -757,7 +824,7 @@ KVS_DEF void kvs_testing_fail_alloc(kvs_client *c, uint32_t n);
 #if defined(KVSWEBRTC_IMPLEMENTATION) && !defined(KVSWEBRTC_IMPLEMENTATION_INCLUDED)
 #define KVSWEBRTC_IMPLEMENTATION_INCLUDED
 
-/* ==== [13] >>prelude  config checks, libc macros, KVS_ASSERT, byte order, bounded cursors ==== */
+/* ==== [14] >>prelude  config checks, libc macros, KVS_ASSERT, byte order, bounded cursors ==== */
 /* depends on: the public half.  entry points: none.
    The cursors are the only way parsers read and serialisers write:
    - kvs__rd {p, end, err}: every read checks the bounds; the first overrun sets err, which then
@@ -1116,7 +1183,7 @@ KVS_PRIVATE kvs_result kvs__wr_result_str(kvs__wr *w, size_t *out_len) {
     return r;
 }
 
-/* ==== [14] >>util  hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses =============== */
+/* ==== [15] >>util  hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses =============== */
 /* depends on: >>prelude.  entry points: kvs_addr_* and kvs_version go through >>api.
    - CRC-32 is the ISO-HDLC / zlib CRC (reflected 0x04C11DB7) that STUN FINGERPRINT (RFC 8489
      section 14.7) XORs with 0x5354554e; CRC-32c is the Castagnoli CRC of SCTP (RFC 4960 appendix B,
@@ -1723,7 +1790,7 @@ KVS_PRIVATE int kvs__util_addr_is_link_local(const kvs_addr *a) {
     return a->family == KVS_AF_INET6 && a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80;
 }
 
-/* ==== [15] >>log  log items, level ceiling, bounded formatting ============================== */
+/* ==== [16] >>log  log items, level ceiling, bounded formatting ============================== */
 /* depends on: >>prelude.  entry points: kvs_result_str, kvs_log_item_str, kvs_log_level_str (via
    >>api).
    Sections log through a kvs__log context lent by the client (NULL: nothing is logged or
@@ -1898,7 +1965,7 @@ KVS_PRIVATE void kvs__log_hexdump(kvs__log *lg, int item, const void *p, size_t 
 #endif
 }
 
-/* ==== [16] >>mem  the per-client memory accountant ========================================== */
+/* ==== [17] >>mem  the per-client memory accountant ========================================== */
 /* depends on: >>prelude, >>log.  entry points: kvs_client_memory_stats (via >>api).
    Every allocation of a client goes through kvs__mem_alloc: the platform allocator (default
    malloc/free unless KVS_NO_MALLOC) behind a small header that records the size, so the accountant
@@ -2026,7 +2093,7 @@ KVS_PRIVATE void kvs__mem_free(kvs__mem *m, void *p) {
         --*m->guard;
 }
 
-/* ==== [17] >>crypto  BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG == */
+/* ==== [18] >>crypto  BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG == */
 /* depends on: >>prelude, >>log, BearSSL.  entry points: none (used by every secured section).
    - Hashes and HMAC are BearSSL's (br_sha1, br_sha256, br_hmac); the HMAC context keeps the keyed
      state, so a key used for many messages (STUN MESSAGE-INTEGRITY, SigV4) is scheduled once.
@@ -2413,7 +2480,7 @@ KVS_PRIVATE int kvs__crypto_gcm_open(kvs__crypto_gcm *g, const uint8_t nonce[12]
     return (int)br_gcm_check_tag(&g->gcm, tag);
 }
 
-/* ==== [18] >>json  allocation-free JSON token reader and JSON writer ==================== */
+/* ==== [19] >>json  allocation-free JSON token reader and JSON writer ==================== */
 /* depends on: >>prelude (kvs__wr), >>util (kvs__util_hex_val, kvs__util_lower).
    entry points: none (the KVS REST answers and signaling messages go through it).
    RFC 8259, strict. The reader is a pull tokenizer over a length-counted buffer: it never
@@ -3343,7 +3410,7 @@ KVS_PRIVATE kvs_result kvs__json_wr_finish(kvs__json_wr *j, size_t *out_len) {
     return kvs__wr_result(&j->w, out_len);
 }
 
-/* ==== [19] >>b64  base64 (RFC 4648 section 4) ============================================= */
+/* ==== [20] >>b64  base64 (RFC 4648 section 4) ============================================= */
 /* depends on: >>prelude.  entry points: none (KVS signaling payloads, certificates).
    Standard alphabet A-Z a-z 0-9 + /. The encoder always pads with '='. The decoder is strict and
    canonical: only alphabet characters (no whitespace, no URL alphabet); padding may be present
@@ -3445,7 +3512,7 @@ KVS_PRIVATE kvs_result kvs__b64_decode(const char *s, size_t n, kvs__wr *w) {
     return KVS_OK;
 }
 
-/* ==== [20] >>dtls  DTLS 1.2 for WebRTC (RFC 6347, RFC 5764, RFC 7627) ====================== */
+/* ==== [21] >>dtls  DTLS 1.2 for WebRTC (RFC 6347, RFC 5764, RFC 7627) ====================== */
 /* depends on: >>prelude, >>log, >>mem, >>crypto.  entry points: none yet (the peer drives it).
    A sans-IO DTLS 1.2 endpoint, client or server, for the WebRTC profile: datagrams go in
    (kvs__dtls_input), datagrams come out (kvs__dtls_output), and kvs__dtls_deadline says when
@@ -4022,7 +4089,7 @@ KVS_PRIVATE kvs_result kvs__dtls_export(const kvs__dtls *d, const char *label, u
     return KVS_OK;
 }
 
-/* ==== [21] >>dtls-hs  DTLS 1.2 handshake: messages both ways, reassembly, input, lifecycle ==== */
+/* ==== [22] >>dtls-hs  DTLS 1.2 handshake: messages both ways, reassembly, input, lifecycle ==== */
 /* depends on: >>dtls.  entry points: none yet (the peer drives it).
    The second half of the DTLS endpoint (see the >>dtls banner for what is implemented): the
    messages of both roles, the order they must come in, reassembly of the peer's fragments, the
@@ -5139,7 +5206,517 @@ KVS_PRIVATE void kvs__dtls_close(kvs__dtls *d) {
     kvs__dtls_hs_free(d);
 }
 
-/* ==== [22] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [23] >>srtp  SRTP over libsrtp2: DTLS-SRTP keys, protect and unprotect in place ===== */
+/* depends on: >>prelude (byte order, KVS_ASSERT), >>log, >>crypto (kvs__crypto_zero), libsrtp2.
+   entry points: kvs_global_init, kvs_global_shutdown, kvs_global_set_log (defined here); the
+   kvs__srtp_* functions serve the peer layer (the profiles to hand to >>dtls for use_srtp, the
+   keys from its exporter) and >>rtp / >>rtcp (protect, unprotect). This section is the only
+   caller of libsrtp2.
+   RFC 3711 (SRTP, SRTCP), RFC 5764 section 4.1.2 (protection profiles) and section 4.2 (the key
+   layout of the exporter output), RFC 7714 (AEAD_AES_128_GCM).
+   Implemented:
+   - Profiles SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AES128_CM_HMAC_SHA1_32 (its SRTCP tag stays 80
+     bits, RFC 5764 section 4.1.2) and SRTP_AEAD_AES_128_GCM (16-byte tag). The profiles a process
+     can use are probed once in kvs_global_init: GCM needs libsrtp2 built with a crypto library
+     (Debian's uses NSS); kvs__srtp_profiles lists the available ones in the order of preference
+     GCM, _80, _32, for the use_srtp extension.
+   - One kvs__srtp per DTLS association: a send session (template ssrc_any_outbound) and a receive
+     session (ssrc_any_inbound), so every SSRC works without being declared. Replay window 1024
+     packets for SRTP (the choice of libwebrtc: a key frame is a burst of hundreds of packets and
+     reordering spans it); SRTCP uses libsrtp2's fixed 128. allow_repeat_tx = 1 on the send side,
+     so a packet retransmitted after a NACK may be protected again with its sequence number.
+   - Protect and unprotect in place; packets are checked before libsrtp2 sees them (version 2,
+     CSRC list and header extension inside the packet, room for the tag), so libsrtp2 never parses
+     a malformed header. Counters of protected, unprotected and rejected packets.
+   Results of unprotect, all of them "drop the packet", none fatal but the last:
+     KVS_ERR_AUTH      bad tag (counted in auth_failures; so is any other libsrtp2 refusal);
+     KVS_ERR_PROTOCOL  replayed, or older than the replay window (counted in replays). Real networks
+                       duplicate packets, so this is normal at a low rate and not an attack signal;
+     KVS_ERR_PARSE     too short or malformed (counted in malformed);
+     KVS_ERR_LIMIT     the key is worn out (2^48 SRTP or 2^31 SRTCP packets): a new DTLS
+                       handshake must re-key;
+     KVS_ERR_NO_MEMORY libsrtp2 could not allocate the stream of a new SSRC.
+   Left out: MKI, a key derivation rate (DTLS-SRTP uses none), encrypted header extensions (RFC
+   6904), the AES-256 and NULL-cipher profiles, EKT, setting the rollover counter, forgetting an
+   SSRC, and re-keying a live object (deinit, then init with the new keys).
+   Process-wide state: libsrtp2 keeps its crypto kernel (srtp_init / srtp_shutdown) and its one
+   log handler in global variables, so kvs_global_init / kvs_global_shutdown fence them (counted,
+   not thread-safe) and log lines from libsrtp2 go to one process-wide hook (kvs_global_set_log):
+   they cannot name a client. If something else in the process already initialised libsrtp2,
+   kvs_global_init shares that (detected by srtp_create refusing to work before srtp_init) and
+   leaves srtp_init, srtp_shutdown and the log handler to their owner.
+   Memory: "no malloc" means kvswebrtc itself. libsrtp2 allocates with calloc in srtp_create and
+   when a new SSRC shows up in either direction (a stream cloned from the template, kept until
+   deinit); its crypto library may allocate more: with Debian's NSS build every protect and
+   unprotect allocates inside NSS. None of it is counted in kvs_client_memory_stats.
+   Alignment: libsrtp2 2.x reads packets through 32-bit pointers, so packets must start 4-byte
+   aligned (asserted).                                                                           */
+
+#ifndef KVS_SRTP_INCLUDE
+#define KVS_SRTP_INCLUDE <srtp2/srtp.h>
+#endif
+#include KVS_SRTP_INCLUDE
+
+/* The public trailer room must cover what libsrtp2 may write after an SRTCP packet, and the key
+   lengths below must be libsrtp2's. */
+typedef char kvs__srtp_check_trailer[(KVS_SRTP_MAX_TRAILER >= SRTP_MAX_TRAILER_LEN + 4) ? 1 : -1];
+typedef char kvs__srtp_check_keys[(SRTP_AES_ICM_128_KEY_LEN_WSALT == 30 &&
+                                   SRTP_AES_GCM_128_KEY_LEN_WSALT == 28) ? 1 : -1];
+
+#define KVS__SRTP_REPLAY_WINDOW 1024
+#define KVS__SRTP_MAX_PACKET 65535 /* largest RTP or RTCP packet accepted (a UDP payload) */
+#define KVS__SRTP_KEY_SALT_MAX 30  /* master key + master salt of the largest profile */
+
+typedef struct kvs__srtp_prof {
+    int id;           /* KVS_SRTP_* */
+    unsigned bit;     /* in kvs__srtp_global.profiles */
+    uint8_t key_len;  /* master key */
+    uint8_t salt_len; /* master salt */
+    uint8_t rtp_tag;
+    uint8_t rtcp_tag;
+} kvs__srtp_prof;
+
+/* In order of preference. */
+static const kvs__srtp_prof kvs__srtp_profs[] = {
+    {KVS_SRTP_AEAD_AES_128_GCM, 1u, 16, 12, 16, 16},
+    {KVS_SRTP_AES128_CM_SHA1_80, 2u, 16, 14, 10, 10},
+    {KVS_SRTP_AES128_CM_SHA1_32, 4u, 16, 14, 4, 10},
+};
+
+typedef void (*kvs__srtp_log_fn)(void *user, int level, int item, const char *msg, int line);
+
+/* The process-wide state that fences libsrtp2's own (see the banner). */
+static struct {
+    int refs;          /* successful kvs_global_init calls not yet undone */
+    int owned;         /* 1: kvswebrtc called srtp_init and installed the log handler */
+    unsigned profiles; /* kvs__srtp_prof.bit of each profile libsrtp2 can run */
+    kvs__srtp_log_fn log_fn;
+    void *log_user;
+} kvs__srtp_global;
+
+typedef struct kvs__srtp_stats {
+    uint32_t rtp_protected, rtcp_protected;
+    uint32_t rtp_unprotected, rtcp_unprotected;
+    uint32_t auth_failures; /* unprotect: bad tag, or another refusal of libsrtp2 */
+    uint32_t replays;       /* unprotect: replayed or older than the window */
+    uint32_t malformed;     /* unprotect: too short or malformed */
+} kvs__srtp_stats;
+
+/* The SRTP state of one DTLS association. Zeroed = not initialised. */
+typedef struct kvs__srtp {
+    srtp_t tx;   /* send session: template for any outbound SSRC */
+    srtp_t rx;   /* receive session: template for any inbound SSRC */
+    int profile; /* KVS_SRTP_*; 0 when not initialised */
+    int ready;   /* 1 between a successful kvs__srtp_init and kvs__srtp_deinit */
+    uint8_t rtp_tag, rtcp_tag;
+    kvs__log *log;
+    kvs__srtp_stats st;
+} kvs__srtp;
+
+KVS_PRIVATE const kvs__srtp_prof *kvs__srtp_prof_find(int profile) {
+    size_t i;
+    for (i = 0; i < KVS__ARRAY_LEN(kvs__srtp_profs); i++)
+        if (kvs__srtp_profs[i].id == profile)
+            return &kvs__srtp_profs[i];
+    return NULL;
+}
+
+/* Bytes of DTLS exporter output ("EXTRACTOR-dtls_srtp") a profile needs: 2 * (key + salt), 60
+   for the AES-CM profiles, 56 for AEAD_AES_128_GCM; 0 for an unknown profile. */
+KVS_PRIVATE size_t kvs__srtp_km_len(int profile) {
+    const kvs__srtp_prof *pr = kvs__srtp_prof_find(profile);
+    return pr ? 2u * ((size_t)pr->key_len + pr->salt_len) : 0;
+}
+
+/* 1 when profile is known and the libsrtp2 of this process can run it (known after
+   kvs_global_init), else 0. */
+KVS_PRIVATE int kvs__srtp_profile_ok(int profile) {
+    const kvs__srtp_prof *pr = kvs__srtp_prof_find(profile);
+    return pr && kvs__srtp_global.refs > 0 && (kvs__srtp_global.profiles & pr->bit) != 0;
+}
+
+/* The usable profiles in order of preference (use_srtp values for >>dtls): at most max of them
+   go to out; returns how many were written (0 before kvs_global_init). */
+KVS_PRIVATE size_t kvs__srtp_profiles(uint16_t *out, size_t max) {
+    size_t i, n = 0;
+    for (i = 0; i < KVS__ARRAY_LEN(kvs__srtp_profs) && n < max; i++)
+        if (kvs__srtp_profile_ok(kvs__srtp_profs[i].id))
+            out[n++] = (uint16_t)kvs__srtp_profs[i].id;
+    return n;
+}
+
+/* A libsrtp2 policy for one direction of a profile, keyed with key (master key | master salt,
+   borrowed until srtp_create returns). */
+KVS_PRIVATE void kvs__srtp_policy(srtp_policy_t *p, const kvs__srtp_prof *pr, int outbound,
+                                  unsigned char *key) {
+    KVS_MEMSET(p, 0, sizeof *p);
+    switch (pr->id) {
+    case KVS_SRTP_AEAD_AES_128_GCM:
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
+        break;
+    case KVS_SRTP_AES128_CM_SHA1_32:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp); /* RFC 5764 4.1.2 */
+        break;
+    default:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+        break;
+    }
+    p->ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+    p->ssrc.value = 0;
+    p->key = key;
+    p->window_size = KVS__SRTP_REPLAY_WINDOW;
+    p->allow_repeat_tx = outbound;
+    p->next = NULL;
+}
+
+/* --- process-wide setup ---------------------------------------------------------------------- */
+
+/* libsrtp2's log handler: forwards to the hook of kvs_global_set_log (no client is known). */
+KVS_PRIVATE void kvs__srtp_log_trampoline(srtp_log_level_t level, const char *msg, void *data) {
+    kvs__srtp_log_fn fn = kvs__srtp_global.log_fn;
+    int lv;
+    (void)data;
+    if (!fn)
+        return;
+    switch (level) {
+    case srtp_log_level_error:
+        lv = KVS_LOG_ERROR;
+        break;
+    case srtp_log_level_warning:
+        lv = KVS_LOG_WARN;
+        break;
+    case srtp_log_level_info:
+        lv = KVS_LOG_DEBUG; /* the crypto kernel's status report */
+        break;
+    default:
+        lv = KVS_LOG_TRACE;
+        break;
+    }
+    if (lv > KVS_LOG_LEVEL_MAX)
+        return;
+#if KVS_NO_LOG_STRINGS
+    msg = NULL;
+#endif
+    fn(kvs__srtp_global.log_user, lv, KVS_LOG_SRTP_LIBRARY, msg, __LINE__);
+}
+
+/* 1 when libsrtp2 accepts a session for the profile (a throwaway one with a zero key), else 0. */
+KVS_PRIVATE int kvs__srtp_probe(const kvs__srtp_prof *pr) {
+    unsigned char key[KVS__SRTP_KEY_SALT_MAX];
+    srtp_policy_t pol;
+    srtp_t t = NULL;
+    KVS_MEMSET(key, 0, sizeof key);
+    kvs__srtp_policy(&pol, pr, 1, key);
+    if (srtp_create(&t, &pol) != srtp_err_status_ok)
+        return 0;
+    (void)srtp_dealloc(t);
+    return 1;
+}
+
+KVS__API kvs_result kvs_global_init(void) {
+    size_t i;
+    if (kvs__srtp_global.refs > 0) {
+        kvs__srtp_global.refs++;
+        return KVS_OK;
+    }
+    /* libsrtp2 refuses every session before srtp_init: a working probe (AES-CM, which every
+       build has) means that someone else in the process owns the initialisation (and perhaps
+       the log handler). */
+    if (kvs__srtp_probe(&kvs__srtp_profs[1])) {
+        kvs__srtp_global.owned = 0;
+    } else {
+        (void)srtp_install_log_handler(kvs__srtp_log_trampoline, NULL);
+        if (srtp_init() != srtp_err_status_ok) {
+            (void)srtp_shutdown(); /* frees what a half-done srtp_init registered */
+            (void)srtp_install_log_handler(NULL, NULL);
+            return KVS_ERR_CRYPTO;
+        }
+        kvs__srtp_global.owned = 1;
+    }
+    kvs__srtp_global.profiles = 0;
+    for (i = 0; i < KVS__ARRAY_LEN(kvs__srtp_profs); i++)
+        if (kvs__srtp_probe(&kvs__srtp_profs[i]))
+            kvs__srtp_global.profiles |= kvs__srtp_profs[i].bit;
+    kvs__srtp_global.refs = 1;
+    return KVS_OK;
+}
+
+KVS__API void kvs_global_shutdown(void) {
+    if (kvs__srtp_global.refs <= 0 || --kvs__srtp_global.refs > 0)
+        return;
+    if (kvs__srtp_global.owned) {
+        (void)srtp_shutdown();
+        (void)srtp_install_log_handler(NULL, NULL);
+    }
+    kvs__srtp_global.owned = 0;
+    kvs__srtp_global.profiles = 0;
+}
+
+KVS__API void kvs_global_set_log(void (*fn)(void *user, int level, int item, const char *msg,
+                                            int line),
+                                 void *user) {
+    kvs__srtp_global.log_fn = fn;
+    kvs__srtp_global.log_user = user;
+}
+
+/* --- sessions -------------------------------------------------------------------------------- */
+
+/* Release both sessions and zero *s (counters included). Safe on a zeroed, failed or already
+   deinitialised object. Call it before kvs_global_shutdown. */
+KVS_PRIVATE void kvs__srtp_deinit(kvs__srtp *s) {
+    if (!s)
+        return;
+    if (s->tx)
+        (void)srtp_dealloc(s->tx);
+    if (s->rx)
+        (void)srtp_dealloc(s->rx);
+    KVS_MEMSET(s, 0, sizeof *s);
+}
+
+/* Create the send and receive sessions from the DTLS exporter output km, laid out as RFC 5764
+   section 4.2 says: client_write_key | server_write_key | client_write_salt | server_write_salt.
+   is_client = 1 when this side was the DTLS client: it then sends with the client key and salt and
+   receives with the server's (and the reverse for 0).
+   Parameters: s (overwritten: it must not hold live sessions); km (borrowed; the caller zeroes
+   it); lg (required, kept for the packet functions).
+   Returns: KVS_OK; KVS_ERR_STATE (kvs_global_init was not called: item SRTP_NOT_INITIALIZED);
+   KVS_ERR_UNSUPPORTED (unknown profile, or one this libsrtp2 cannot run: SRTP_PROFILE);
+   KVS_ERR_INVALID_ARG (km NULL or km_len != kvs__srtp_km_len(profile): SRTP_KEYING);
+   KVS_ERR_NO_MEMORY (libsrtp2 could not allocate: SRTP_LIBSRTP); KVS_ERR_CRYPTO (any other
+   libsrtp2 failure, logged with its status: SRTP_LIBSRTP). On failure *s is zeroed (deinit is
+   harmless). The key copies made here are zeroed before returning.
+   Memory: libsrtp2 allocates both sessions with calloc, outside the client's accounting. */
+KVS_PRIVATE kvs_result kvs__srtp_init(kvs__srtp *s, int profile, const uint8_t *km, size_t km_len,
+                                      int is_client, kvs__log *lg) {
+    unsigned char key_tx[KVS__SRTP_KEY_SALT_MAX], key_rx[KVS__SRTP_KEY_SALT_MAX];
+    const kvs__srtp_prof *pr;
+    const uint8_t *key_c, *key_s, *salt_c, *salt_s;
+    srtp_policy_t pol;
+    srtp_err_status_t st;
+    size_t kl, sl;
+    KVS_ASSERT(s && lg);
+    KVS_MEMSET(s, 0, sizeof *s);
+    if (kvs__srtp_global.refs <= 0) {
+        KVS__LOG_ERROR(lg, SRTP_NOT_INITIALIZED);
+        return KVS_ERR_STATE;
+    }
+    pr = kvs__srtp_prof_find(profile);
+    if (!pr || !kvs__srtp_profile_ok(profile)) {
+        KVS__LOGF_WARN(lg, SRTP_PROFILE, "0x%04x", (unsigned)profile & 0xffffu);
+        return KVS_ERR_UNSUPPORTED;
+    }
+    if (!km || km_len != kvs__srtp_km_len(profile)) {
+        KVS__LOGF_WARN(lg, SRTP_KEYING, "%lu bytes for profile 0x%04x, %lu expected",
+                       (unsigned long)km_len, (unsigned)profile,
+                       (unsigned long)kvs__srtp_km_len(profile));
+        return KVS_ERR_INVALID_ARG;
+    }
+    kl = pr->key_len;
+    sl = pr->salt_len;
+    key_c = km;
+    key_s = km + kl;
+    salt_c = km + 2 * kl;
+    salt_s = km + 2 * kl + sl;
+    /* libsrtp2 takes master key | master salt */
+    KVS_MEMCPY(key_tx, is_client ? key_c : key_s, kl);
+    KVS_MEMCPY(key_tx + kl, is_client ? salt_c : salt_s, sl);
+    KVS_MEMCPY(key_rx, is_client ? key_s : key_c, kl);
+    KVS_MEMCPY(key_rx + kl, is_client ? salt_s : salt_c, sl);
+    kvs__srtp_policy(&pol, pr, 1, key_tx);
+    st = srtp_create(&s->tx, &pol);
+    if (st == srtp_err_status_ok) {
+        kvs__srtp_policy(&pol, pr, 0, key_rx);
+        st = srtp_create(&s->rx, &pol);
+    }
+    kvs__crypto_zero(key_tx, sizeof key_tx);
+    kvs__crypto_zero(key_rx, sizeof key_rx);
+    if (st != srtp_err_status_ok) {
+        KVS__LOGF_ERROR(lg, SRTP_LIBSRTP, "srtp_create: status %d", (int)st);
+        kvs__srtp_deinit(s);
+        return st == srtp_err_status_alloc_fail ? KVS_ERR_NO_MEMORY : KVS_ERR_CRYPTO;
+    }
+    s->profile = profile;
+    s->rtp_tag = pr->rtp_tag;
+    s->rtcp_tag = pr->rtcp_tag;
+    s->log = lg;
+    s->ready = 1;
+    return KVS_OK;
+}
+
+/* Bytes protection adds on the wire: the tag for RTP (10, 4 or 16); the 4-byte E flag and SRTCP
+   index plus the tag for RTCP (14 or 20). 0 when s is not initialised. For MTU budgets; buffers
+   still need KVS_SRTP_MAX_TRAILER of room. */
+KVS_PRIVATE size_t kvs__srtp_overhead(const kvs__srtp *s, int rtcp) {
+    if (!s->ready)
+        return 0;
+    return rtcp ? 4u + (size_t)s->rtcp_tag : (size_t)s->rtp_tag;
+}
+
+/* The length of the RTP header at p (fixed part, CSRC list, header extension) when it is
+   version 2 and lies within len bytes; 0 otherwise. */
+KVS_PRIVATE size_t kvs__srtp_rtp_header_len(const uint8_t *p, size_t len) {
+    size_t h;
+    if (len < 12 || (p[0] >> 6) != 2)
+        return 0;
+    h = 12 + 4u * (size_t)(p[0] & 0x0fu);
+    if (p[0] & 0x10u) {
+        if (len < h + 4)
+            return 0;
+        h += 4 + 4u * (size_t)kvs__get_u16(p + h + 2);
+    }
+    return h <= len ? h : 0;
+}
+
+/* The kvs_result for a libsrtp2 failure; counts and logs it (packet faults at DEBUG). */
+KVS_PRIVATE kvs_result kvs__srtp_fail(kvs__srtp *s, srtp_err_status_t st, int unprotect,
+                                      int rtcp) {
+    const char *what = rtcp ? "SRTCP" : "SRTP";
+    (void)what; /* only in log lines, which may be compiled out */
+    switch (st) {
+    case srtp_err_status_auth_fail:
+        s->st.auth_failures++;
+        KVS__LOGF_DEBUG(s->log, SRTP_AUTH_FAILED, "%s", what);
+        return KVS_ERR_AUTH;
+    case srtp_err_status_replay_fail:
+    case srtp_err_status_replay_old:
+        if (unprotect)
+            s->st.replays++;
+        KVS__LOGF_DEBUG(s->log, SRTP_REPLAY, "%s, status %d", what, (int)st);
+        return KVS_ERR_PROTOCOL;
+    case srtp_err_status_key_expired:
+        KVS__LOGF_WARN(s->log, SRTP_LIBSRTP, "%s key expired: re-key", what);
+        return KVS_ERR_LIMIT;
+    case srtp_err_status_alloc_fail:
+        KVS__LOGF_WARN(s->log, SRTP_LIBSRTP, "%s: no memory for a new SSRC", what);
+        return KVS_ERR_NO_MEMORY;
+    case srtp_err_status_bad_param:
+    case srtp_err_status_parse_err:
+    case srtp_err_status_bad_mki:
+    case srtp_err_status_no_ctx:
+        if (unprotect) {
+            s->st.malformed++;
+            KVS__LOGF_DEBUG(s->log, SRTP_MALFORMED, "%s, status %d", what, (int)st);
+            return KVS_ERR_PARSE;
+        }
+        KVS__LOGF_WARN(s->log, SRTP_LIBSRTP, "%s protect: status %d", what, (int)st);
+        return KVS_ERR_INVALID_ARG;
+    default:
+        if (unprotect) {
+            s->st.auth_failures++;
+            KVS__LOGF_DEBUG(s->log, SRTP_AUTH_FAILED, "%s, status %d", what, (int)st);
+            return KVS_ERR_AUTH;
+        }
+        KVS__LOGF_ERROR(s->log, SRTP_LIBSRTP, "%s protect: status %d", what, (int)st);
+        return KVS_ERR_CRYPTO;
+    }
+}
+
+KVS_PRIVATE kvs_result kvs__srtp_protect(kvs__srtp *s, uint8_t *pkt, size_t len, size_t cap,
+                                         size_t *out_len, int rtcp) {
+    srtp_err_status_t st;
+    int n;
+    KVS_ASSERT(s && out_len);
+    *out_len = 0;
+    if (!s->ready)
+        return KVS_ERR_STATE;
+    if (!pkt || len > KVS__SRTP_MAX_PACKET ||
+        (rtcp ? len < 8 || (pkt[0] >> 6) != 2 : kvs__srtp_rtp_header_len(pkt, len) == 0))
+        return KVS_ERR_INVALID_ARG;
+    KVS_ASSERT(((uintptr_t)pkt & 3u) == 0);
+    if (cap < len + KVS_SRTP_MAX_TRAILER) {
+        *out_len = len + KVS_SRTP_MAX_TRAILER;
+        return KVS_ERR_BUFFER_TOO_SMALL;
+    }
+    n = (int)len;
+    st = rtcp ? srtp_protect_rtcp(s->tx, pkt, &n) : srtp_protect(s->tx, pkt, &n);
+    if (st != srtp_err_status_ok)
+        return kvs__srtp_fail(s, st, 0, rtcp);
+    if (rtcp)
+        s->st.rtcp_protected++;
+    else
+        s->st.rtp_protected++;
+    *out_len = (size_t)n;
+    return KVS_OK;
+}
+
+KVS_PRIVATE kvs_result kvs__srtp_unprotect(kvs__srtp *s, uint8_t *pkt, size_t len,
+                                           size_t *out_len, int rtcp) {
+    srtp_err_status_t st;
+    size_t h;
+    int n;
+    KVS_ASSERT(s && out_len);
+    *out_len = 0;
+    if (!s->ready)
+        return KVS_ERR_STATE;
+    if (!pkt)
+        return KVS_ERR_INVALID_ARG;
+    KVS_ASSERT(((uintptr_t)pkt & 3u) == 0);
+    /* What libsrtp2 would have to trust: the header inside the packet, room for the tag (and
+       the SRTCP E flag and index). */
+    if (rtcp)
+        h = (len >= 8 && (pkt[0] >> 6) == 2) ? 8u + 4u : 0;
+    else
+        h = kvs__srtp_rtp_header_len(pkt, len);
+    if (h == 0 || len - h < (size_t)(rtcp ? s->rtcp_tag : s->rtp_tag) ||
+        len > KVS__SRTP_MAX_PACKET + KVS_SRTP_MAX_TRAILER) {
+        s->st.malformed++;
+        KVS__LOGF_DEBUG(s->log, SRTP_MALFORMED, "%s, %lu bytes", rtcp ? "SRTCP" : "SRTP",
+                        (unsigned long)len);
+        return KVS_ERR_PARSE;
+    }
+    n = (int)len;
+    st = rtcp ? srtp_unprotect_rtcp(s->rx, pkt, &n) : srtp_unprotect(s->rx, pkt, &n);
+    if (st != srtp_err_status_ok)
+        return kvs__srtp_fail(s, st, 1, rtcp);
+    if (rtcp)
+        s->st.rtcp_unprotected++;
+    else
+        s->st.rtp_unprotected++;
+    *out_len = (size_t)n;
+    return KVS_OK;
+}
+
+/* Protect an RTP packet in place: pkt holds len bytes (a version-2 RTP packet, at most 65535
+   bytes, 4-byte aligned) in a buffer of cap bytes.
+   Returns: KVS_OK with *out_len = the protected length (len + the tag); KVS_ERR_BUFFER_TOO_SMALL
+   when cap < len + KVS_SRTP_MAX_TRAILER (nothing changed, *out_len = the size needed);
+   KVS_ERR_INVALID_ARG (NULL, or not an RTP packet); KVS_ERR_STATE (s not initialised);
+   KVS_ERR_PROTOCOL (sequence number older than the replay window: too late to retransmit);
+   KVS_ERR_LIMIT (key worn out: re-key); KVS_ERR_NO_MEMORY (first packet of a new SSRC and
+   libsrtp2 could not allocate its stream); KVS_ERR_CRYPTO (libsrtp2 failed). On failure the
+   packet's bytes are unspecified (build it again). */
+KVS_PRIVATE kvs_result kvs__srtp_protect_rtp(kvs__srtp *s, uint8_t *pkt, size_t len, size_t cap,
+                                             size_t *out_len) {
+    return kvs__srtp_protect(s, pkt, len, cap, out_len, 0);
+}
+
+/* Protect an RTCP packet (compound or not) in place; as kvs__srtp_protect_rtp, with *out_len =
+   len + 4 (E flag and SRTCP index) + the tag. The first packet must be at least 8 bytes. */
+KVS_PRIVATE kvs_result kvs__srtp_protect_rtcp(kvs__srtp *s, uint8_t *pkt, size_t len, size_t cap,
+                                              size_t *out_len) {
+    return kvs__srtp_protect(s, pkt, len, cap, out_len, 1);
+}
+
+/* Unprotect an SRTP packet in place (pkt 4-byte aligned). Returns KVS_OK with *out_len = the RTP
+   length, or, with *out_len = 0 and the packet to be dropped: KVS_ERR_AUTH, KVS_ERR_PROTOCOL
+   (replay), KVS_ERR_PARSE, KVS_ERR_LIMIT, KVS_ERR_NO_MEMORY (see the banner);
+   KVS_ERR_INVALID_ARG (pkt NULL); KVS_ERR_STATE (s not initialised). A rejected packet leaves
+   the session as it was (the next good packet is accepted); its bytes are unspecified. */
+KVS_PRIVATE kvs_result kvs__srtp_unprotect_rtp(kvs__srtp *s, uint8_t *pkt, size_t len,
+                                               size_t *out_len) {
+    return kvs__srtp_unprotect(s, pkt, len, out_len, 0);
+}
+
+/* Unprotect an SRTCP packet in place; as kvs__srtp_unprotect_rtp. */
+KVS_PRIVATE kvs_result kvs__srtp_unprotect_rtcp(kvs__srtp *s, uint8_t *pkt, size_t len,
+                                                size_t *out_len) {
+    return kvs__srtp_unprotect(s, pkt, len, out_len, 1);
+}
+
+/* ==== [24] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -5222,7 +5799,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [23] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [25] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -5356,7 +5933,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [24] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [26] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -6124,7 +6701,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [25] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [27] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */

@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__GNUC__) || defined(__clang__)
+#define KVS_TEST_UNUSED __attribute__((unused))
+#else
+#define KVS_TEST_UNUSED
+#endif
+
 typedef struct kvs_test_case {
     const char *name;
     void (*fn)(void);
@@ -21,10 +27,10 @@ typedef struct kvs_test_suite {
 
 #define KVS_TEST_SUITE(section, table) {section, table, sizeof(table) / sizeof((table)[0])}
 
-static int kvs_test_checks_failed; /* failed checks in the running case */
-static unsigned long kvs_test_checks_run;
+static int kvs_test_checks_failed KVS_TEST_UNUSED; /* failed checks in the running case */
+static unsigned long kvs_test_checks_run KVS_TEST_UNUSED;
 
-static void kvs_test_fail(const char *file, int line, const char *what) {
+KVS_TEST_UNUSED static void kvs_test_fail(const char *file, int line, const char *what) {
     kvs_test_checks_failed++;
     if (kvs_test_checks_failed <= 20)
         printf("    %s:%d: check failed: %s\n", file, line, what);
@@ -85,7 +91,7 @@ static void kvs_test_fail(const char *file, int line, const char *what) {
     } while (0)
 
 /* Decode a hex string (spaces ignored) into out; returns the byte count. For vectors. */
-static size_t kvs_test_unhex(const char *hex, unsigned char *out, size_t cap) {
+KVS_TEST_UNUSED static size_t kvs_test_unhex(const char *hex, unsigned char *out, size_t cap) {
     size_t n = 0;
     int hi = -1;
     for (; *hex; hex++) {
@@ -113,7 +119,7 @@ static size_t kvs_test_unhex(const char *hex, unsigned char *out, size_t cap) {
 }
 
 /* Run the suites; argv may name sections (and section.case) to run only those. */
-static int kvs_test_main(const kvs_test_suite *suites, size_t nsuites, int argc, char **argv) {
+KVS_TEST_UNUSED static int kvs_test_main(const kvs_test_suite *suites, size_t nsuites, int argc, char **argv) {
     unsigned passed = 0, failed = 0;
     size_t s, c;
     int a;

@@ -22,15 +22,15 @@ typedef struct kvs_tp {
     kvs_client *client;
 } kvs_tp;
 
-static kvs_time kvs_tp_now(void *user) {
+KVS_TEST_UNUSED static kvs_time kvs_tp_now(void *user) {
     return ((kvs_tp *)user)->now;
 }
-static int64_t kvs_tp_unix_time(void *user) {
+KVS_TEST_UNUSED static int64_t kvs_tp_unix_time(void *user) {
     return ((kvs_tp *)user)->unix_time;
 }
 
 /* Blocks carry their size in front so free can check what it is told. */
-static void *kvs_tp_alloc(void *user, size_t n) {
+KVS_TEST_UNUSED static void *kvs_tp_alloc(void *user, size_t n) {
     kvs_tp *tp = (kvs_tp *)user;
     size_t *p = (size_t *)malloc(n + 16);
     if (!p)
@@ -42,7 +42,7 @@ static void *kvs_tp_alloc(void *user, size_t n) {
     tp->allocs++;
     return (char *)p + 16;
 }
-static void kvs_tp_free(void *user, void *q, size_t n) {
+KVS_TEST_UNUSED static void kvs_tp_free(void *user, void *q, size_t n) {
     kvs_tp *tp = (kvs_tp *)user;
     size_t *p = (size_t *)(void *)((char *)q - 16);
     size_t i, hdr = sizeof(kvs__mem_hdr);
@@ -56,7 +56,7 @@ static void kvs_tp_free(void *user, void *q, size_t n) {
     free(p);
 }
 
-static void kvs_tp_log(void *user, int level, int item, const char *msg, int line) {
+KVS_TEST_UNUSED static void kvs_tp_log(void *user, int level, int item, const char *msg, int line) {
     kvs_tp *tp = (kvs_tp *)user;
     tp->log_count++;
     tp->last_level = level;
@@ -68,12 +68,12 @@ static void kvs_tp_log(void *user, int level, int item, const char *msg, int lin
         tp->on_log(tp);
 }
 
-static int kvs_tp_random(void *user, void *buf, size_t len) {
+KVS_TEST_UNUSED static int kvs_tp_random(void *user, void *buf, size_t len) {
     return kvs_testing_random(&((kvs_tp *)user)->rng, buf, len);
 }
 
 /* A platform with every test callback; alloc/free counting when counting != 0. */
-static void kvs_tp_init(kvs_tp *tp, kvs_platform *pf, uint64_t seed, int counting) {
+KVS_TEST_UNUSED static void kvs_tp_init(kvs_tp *tp, kvs_platform *pf, uint64_t seed, int counting) {
     memset(tp, 0, sizeof *tp);
     memset(pf, 0, sizeof *pf);
     tp->now = KVS_SEC(1000);

@@ -11,7 +11,7 @@ PASS=0 FAIL=0 SKIP=0
 FAILED=()
 CI="${CI:-}"
 FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
-LIBS="-lbearssl"
+LIBS="-lsrtp2 -lbearssl"
 WARN="-Wall -Wextra -Werror"
 STRICT="-pedantic $WARN -Wshadow -Wconversion -Wsign-conversion -Wundef -Wstrict-prototypes \
 -Wdouble-promotion -fno-common -Werror=declaration-after-statement -Werror=vla"

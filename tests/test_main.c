@@ -17,6 +17,8 @@
 #include "test_b64.c"
 #include "test_client.c"
 #include "test_dtls.c"
+#include "test_srtp.c"
+#include "test_dtls_srtp.c"
 #include "test_plat_posix.c"
 
 int main(int argc, char **argv) {
@@ -25,7 +27,9 @@ int main(int argc, char **argv) {
         KVS_TEST_SUITE("log", kvs_tests_log),         KVS_TEST_SUITE("mem", kvs_tests_mem),
         KVS_TEST_SUITE("crypto", kvs_tests_crypto),   KVS_TEST_SUITE("json", kvs_tests_json),
         KVS_TEST_SUITE("b64", kvs_tests_b64),         KVS_TEST_SUITE("client", kvs_tests_client),
-        KVS_TEST_SUITE("dtls", kvs_tests_dtls),       KVS_TEST_SUITE("plat-posix", kvs_tests_plat_posix),
+        KVS_TEST_SUITE("dtls", kvs_tests_dtls),       KVS_TEST_SUITE("srtp", kvs_tests_srtp),
+        KVS_TEST_SUITE("dtls-srtp", kvs_tests_dtls_srtp),
+        KVS_TEST_SUITE("plat-posix", kvs_tests_plat_posix),
     };
     return kvs_test_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
