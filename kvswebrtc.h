@@ -3556,9 +3556,10 @@ KVS_PRIVATE kvs_result kvs__b64_decode(const char *s, size_t n, kvs__wr *w) {
    - RFC 5705 exporter (kvs__dtls_export) for DTLS-SRTP ("EXTRACTOR-dtls_srtp"), and an optional
      key log in the SSLKEYLOGFILE format ("CLIENT_RANDOM <random> <master secret>").
    Left out: renegotiation, session resumption and tickets, CBC suites, compression, DTLS 1.3,
-   connection IDs. Memory: kvs__dtls is about 1.3 KB and lives in its owner; the handshake state
-   (flight, reassembly: about KVS_DTLS_REASM_MAX + KVS_CERT_MAX + 4 KB) is allocated from the
-   client's accountant at the start of the handshake and freed at its end. A kvs__dtls must not
+   connection IDs. Memory: kvs__dtls is about 1.1 KB and lives in its owner; the handshake state
+   (flight, reassembly: KVS_DTLS_REASM_MAX * 9/8 + KVS_CERT_MAX + about 5 KB, 16 KB with the
+   defaults) is allocated from the client's accountant at the start of the handshake and freed
+   at its end. A kvs__dtls must not
    move once initialised (the GCM contexts point into it).                                       */
 
 #define KVS__DTLS_CLIENT 1
@@ -4424,7 +4425,7 @@ KVS_PRIVATE kvs_result kvs__dtls_on_hello_verify(kvs__dtls *d, kvs__rd *r, kvs_t
 KVS_PRIVATE kvs_result kvs__dtls_on_server_hello(kvs__dtls *d, kvs__rd *r) {
     kvs__dtls_hs *hs = d->hs;
     uint16_t v = kvs__rd_u16(r), prof[3];
-    int np = kvs__dtls_srtp_list(d, prof), i, reneg = 0;
+    int np = kvs__dtls_srtp_list(d, prof), i;
     uint32_t seen = 0;
     kvs__rd ext;
     kvs__rd_bytes(r, d->server_random, 32);
@@ -4459,9 +4460,10 @@ KVS_PRIVATE kvs_result kvs__dtls_on_server_hello(kvs__dtls *d, kvs__rd *r) {
             return kvs__dtls_bad(d, KVS__DTLS_HT_SERVER_HELLO);
         seen |= bit;
         if (type == KVS__DTLS_EXT_RENEG) {
+            /* secure renegotiation: empty on the initial handshake (RFC 5746 3.4); we never
+               renegotiate, so its absence needs no action */
             if (kvs__rd_u8(&e) != 0 || !kvs__rd_ok(&e) || kvs__rd_left(&e))
                 return kvs__dtls_fail(d, KVS__DTLS_AL_HANDSHAKE_FAILURE, KVS_ERR_PROTOCOL);
-            reneg = 1;
         } else if (type == KVS__DTLS_EXT_EMS) {
             if (kvs__rd_left(&e))
                 return kvs__dtls_bad(d, KVS__DTLS_HT_SERVER_HELLO);
@@ -4484,7 +4486,6 @@ KVS_PRIVATE kvs_result kvs__dtls_on_server_hello(kvs__dtls *d, kvs__rd *r) {
                 return kvs__dtls_fail(d, KVS__DTLS_AL_ILLEGAL_PARAMETER, KVS_ERR_PROTOCOL);
         }
     }
-    (void)reneg;
     d->suite = hs->suite;
     hs->expect = KVS__DTLS_E_CERT;
     return KVS_OK;
@@ -4534,7 +4535,7 @@ KVS_PRIVATE kvs_result kvs__dtls_on_cert_request(kvs__dtls *d, kvs__rd *r) {
 
 /* Server: the ClientHello. Picks suite, group, SRTP profile; may answer with a cookie. */
 KVS_PRIVATE kvs_result kvs__dtls_on_client_hello(kvs__dtls *d, kvs__rd *r, uint16_t mseq,
-                                                 uint64_t rseq, kvs_time now, int *stateless) {
+                                                 uint64_t rseq, int *stateless) {
     kvs__dtls_hs *hs = d->hs;
     uint16_t v = kvs__rd_u16(r), prof[3];
     int np = kvs__dtls_srtp_list(d, prof), i, ecdsa = 0, null_comp = 0, sig_ok = 0, v12 = 1;
@@ -4665,7 +4666,6 @@ KVS_PRIVATE kvs_result kvs__dtls_on_client_hello(kvs__dtls *d, kvs__rd *r, uint1
     }
     hs->group = x25519 ? KVS__CRYPTO_GROUP_X25519 : KVS__CRYPTO_GROUP_P256;
     d->suite = KVS__DTLS_SUITE_ECDSA;
-    (void)now;
     return KVS_OK;
 }
 
@@ -4746,7 +4746,7 @@ KVS_PRIVATE kvs_result kvs__dtls_on_message(kvs__dtls *d, int type, uint16_t mse
         if (type != KVS__DTLS_HT_CLIENT_HELLO)
             break;
         hs->started = now;
-        res = kvs__dtls_on_client_hello(d, &r, mseq, rseq, now, &stateless);
+        res = kvs__dtls_on_client_hello(d, &r, mseq, rseq, &stateless);
         if (res != KVS_OK || stateless)
             return res;
         kvs__dtls_th_add(hs, type, mseq, body, len);
