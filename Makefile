@@ -1,6 +1,7 @@
 # kvswebrtc - build and test. `make` builds everything that exists; `make test` installs missing
 # Debian packages (deps), builds, runs every test and ends with "N passed, N failed".
-# `make test T=<section>` runs one unit test section (util, json, ...), or T=compile / T=fuzz.
+# `make test T=<section>` runs one unit test section (util, json, ...), or T=compile / T=fuzz /
+# T=interop.
 
 ifeq ($(origin CC),default)
 CC := gcc
@@ -17,10 +18,20 @@ HEADER    := kvswebrtc.h
 TEST_SRCS := $(wildcard tests/*.c tests/*.h)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
 .PHONY: all test deps fuzz fuzz-long check demo bench clean
 
-all: $(BUILD)/unit $(BUILD)/unit-asan
+all: $(BUILD)/unit $(BUILD)/unit-asan $(EXAMPLES) $(BUILD)/interop/dtls_peer
+
+# the DTLS endpoint that tests/interop/dtls_openssl.sh runs against openssl s_server / s_client
+$(BUILD)/interop/dtls_peer: tests/interop/dtls_peer.c $(HEADER) tests/kvs_test_certs.h | $(BUILD)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $< -o $@ $(LIBS)
+
+$(BUILD)/examples/%: examples/%.c $(HEADER) | $(BUILD)
+	@mkdir -p $(BUILD)/examples
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror $< -o $@ $(LIBS)
 
 $(BUILD)/unit: $(HEADER) $(TEST_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS_TEST) tests/test_main.c -o $@ $(LIBS)

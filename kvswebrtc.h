@@ -54,7 +54,7 @@
     [6]  >>api-events     kvs_event and the event table
     [7]  >>api-client     kvs_client: init, deinit, memory statistics, last error
     [8]  >>api-util       address parsing and formatting, version
-    [9]  >>api-cert       kvs_cert: own certificate and key, fingerprints
+    [9]  >>api-cert       kvs_cert: generate / import, PEM export, SDP fingerprints
     [10] >>api-dtls       DTLS statistics, DTLS-SRTP profile ids
     [11] >>api-srtp       kvs_global_init / shutdown (libsrtp2), SRTP trailer room
     [12] >>api-posix      the optional POSIX platform (KVS_PLATFORM_POSIX)
@@ -151,6 +151,7 @@
     KVS_MEMCPY KVS_MEMMOVE   libc             impl   libc replacements for vendor trees
     KVS_MEMSET KVS_MEMCMP
     KVS_STRLEN KVS_VSNPRINTF
+    KVS_CERT_MAX             2048             all    DER bytes of the own certificate (kvs_cert)
     KVS_BEARSSL_INCLUDE      <bearssl.h>      impl   how BearSSL's header is included
     KVS_SRTP_INCLUDE         <srtp2/srtp.h>   impl   how libsrtp2's header is included
     KVS_POSIX_MAX_SOCKETS    32               all    sockets one kvs_posix platform tracks
@@ -654,22 +655,125 @@ KVS_DEF int kvs_addr_is_loopback(const kvs_addr *a);
 /* 1 for 169.254.0.0/16 and fe80::/10. */
 KVS_DEF int kvs_addr_is_link_local(const kvs_addr *a);
 
-/* ==== [9] >>api-cert  certificates and fingerprints ========================================== */
-/* depends on: >>api-types.  entry points: kvs_cert_* (with >>crypto)                            */
+/* ==== [9] >>api-cert  certificates and fingerprints ====================================== */
+/* depends on: >>api-result, >>api-platform.  entry points: kvs_cert_generate, kvs_cert_import,
+   kvs_cert_export_pem, kvs_cert_export_key_pem, kvs_cert_fingerprint_str, kvs_cert_clear,
+   kvs_fingerprint_format, kvs_fingerprint_parse.
+   A WebRTC endpoint proves its DTLS identity with a certificate whose SHA-256 fingerprint travels
+   in the SDP (a=fingerprint, RFC 8122); the peer checks the certificate against that value, not
+   against a CA. kvs_cert holds one such identity: an ECDSA P-256 key and its certificate, either
+   generated here (self-signed, the profile browsers generate) or imported from files. A filled
+   kvs_cert is plain data: copy it, store it, share it read-only between clients and threads.
+   Sizes: KVS_CERT_MAX bounds the DER certificate (generated ones are 300-800 bytes; 2048 leaves
+   room for imported certificates with a few extensions).                                       */
 
 #ifndef KVS_CERT_MAX
-#define KVS_CERT_MAX 2048 /* DER bytes of the own certificate; bounds kvs_cert */
+#define KVS_CERT_MAX 2048 /* DER bytes of the own certificate; bounds kvs_cert (same everywhere) */
 #endif
-#define KVS_FINGERPRINT_STRLEN 104 /* "sha-256 " + 32 x "XX:" - 1 + NUL */
+#if KVS_CERT_MAX < 512 || KVS_CERT_MAX > 65535
+#error "KVS_CERT_MAX must be 512..65535"
+#endif
+/* "sha-256 " + 32 x "XX:" - 1 + NUL: the buffer kvs_cert_fingerprint_str always fits. */
+#define KVS_FINGERPRINT_STRLEN 104
+/* The PEM text of any kvs_cert certificate fits in KVS_CERT_PEM_MAX bytes (NUL included):
+   base64 of KVS_CERT_MAX bytes in 64-character lines, plus the two banner lines. */
+#define KVS_CERT_PEM_MAX                                                                         \
+    (((KVS_CERT_MAX) + 2) / 3 * 4 + (((KVS_CERT_MAX) + 2) / 3 * 4 + 63) / 64 + 28 + 26 + 1)
+/* The PEM text of the private key (PKCS#8, NUL included) fits in KVS_CERT_KEY_PEM_MAX bytes. */
+#define KVS_CERT_KEY_PEM_MAX 256
 
-/* The own certificate and key, generated or imported. */
+/* One DTLS identity. Fill it with kvs_cert_generate or kvs_cert_import; every field is then
+   consistent (fingerprint = SHA-256(der), pub = key x G). A zeroed kvs_cert is "no certificate".
+   The struct holds a private key: keep it out of logs and core dumps, clear it with
+   kvs_cert_clear when done. */
 typedef struct kvs_cert {
     uint8_t der[KVS_CERT_MAX]; /* the certificate, DER */
     size_t der_len;
-    uint8_t key[32];          /* the P-256 private scalar: secret (kvs_cert_clear zeroes it) */
-    uint8_t pub[65];          /* the uncompressed public point */
-    uint8_t fingerprint[32];  /* SHA-256 of der, as SDP a=fingerprint carries it */
+    uint8_t key[32];         /* the P-256 private scalar, big-endian: SECRET (kvs_cert_clear) */
+    uint8_t pub[65];         /* the public point, uncompressed (0x04 || X || Y) */
+    uint8_t fingerprint[32]; /* SHA-256 of der: the value SDP a=fingerprint carries */
 } kvs_cert;
+
+/* Generate a fresh ECDSA P-256 key pair and a self-signed X.509 v3 certificate for it.
+   The certificate: a random positive 128-bit-wide serial (16 bytes, 126 random bits), subject
+   = issuer = CN=common_name, validity from one day before pf->unix_time() (clock skew between
+   the peers) to validity_days after it, signed with ecdsa-with-SHA256, no extensions - what
+   Chrome, Firefox and Safari generate for WebRTC. Random bytes come only from pf->random
+   (never a fallback); pf->log, when set, receives the reason of a random failure.
+   Parameters: c (output, owned by the caller); pf (required: random and unix_time are used,
+   nothing else is needed); common_name (NULL = "kvswebrtc"; printable UTF-8 of 1..64
+   characters, no control characters); validity_days (0 = 30; at most 3650).
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG (c, pf, pf->random or pf->unix_time NULL, a bad common
+   name, validity_days < 0 or > 3650, or a clock outside 1970..9999 once the validity is added);
+   KVS_ERR_CRYPTO (the random source failed: fix the platform, then retry); KVS_ERR_LIMIT (the
+   certificate would not fit KVS_CERT_MAX: raise it). On failure *c is zeroed.
+   Secrets: c->key is the private key; every other copy made on the way is zeroed.
+   Thread: touches only *c and calls pf->random / pf->unix_time / pf->log; safe to run on any
+   thread, e.g. ahead of time on a worker (about 0.5 ms on a desktop CPU, one key generation and
+   one signature; far longer on a microcontroller: generate once and store the PEM). */
+KVS_DEF kvs_result kvs_cert_generate(kvs_cert *c, const kvs_platform *pf, const char *common_name,
+                                     int validity_days);
+
+/* Use the caller's own certificate and private key, e.g. from files.
+   Parameters: cert, cert_len: the certificate, DER or PEM ("CERTIFICATE"; in a PEM bundle the
+   first certificate is used, other objects and text around them are skipped); key, key_len:
+   the P-256 private key, DER or PEM, as SEC1 ("EC PRIVATE KEY", what `openssl ecparam -genkey`
+   writes; an "EC PARAMETERS" block before it is skipped) or unencrypted PKCS#8 ("PRIVATE KEY",
+   what `openssl genpkey` writes). DER input must be exactly one element, nothing after it.
+   The certificate's key must be ECDSA P-256 (the DTLS handshake signs with ECDSA P-256) and
+   must be the public key of the private key. The certificate's validity dates, issuer and
+   extensions are not checked: WebRTC peers authenticate it by its fingerprint.
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG (a NULL pointer, a private key that is not a valid
+   P-256 scalar, or a key that does not belong to the certificate: check the file pair);
+   KVS_ERR_PARSE (not a certificate or not a key: malformed DER, no PEM object of the right
+   kind, broken base64); KVS_ERR_UNSUPPORTED (an RSA or non-P-256 certificate or key, an
+   encrypted key: convert it, e.g. `openssl pkcs8 -topk8 -nocrypt`); KVS_ERR_LIMIT (the
+   certificate is larger than KVS_CERT_MAX). On failure *c is zeroed.
+   Secrets: the key bytes are read, never kept outside c->key; decoder states are zeroed.
+   Thread: touches only *c; about 5 KB of stack for the decoders. */
+KVS_DEF kvs_result kvs_cert_import(kvs_cert *c, const void *cert, size_t cert_len, const void *key,
+                                   size_t key_len);
+
+/* Write the certificate as PEM ("-----BEGIN CERTIFICATE-----", 64-character lines, LF) and
+   NUL-terminate it. out == NULL with cap == 0 asks for the size; KVS_CERT_PEM_MAX always fits.
+   Returns: KVS_OK (*out_len, when out_len is not NULL, = length without the NUL);
+   KVS_ERR_INVALID_ARG (c NULL or empty, out NULL with cap > 0); KVS_ERR_BUFFER_TOO_SMALL
+   (*out_len = the size needed, NUL included; out[0] = 0 when cap > 0). */
+KVS_DEF kvs_result kvs_cert_export_pem(const kvs_cert *c, char *out, size_t cap, size_t *out_len);
+
+/* Write the private key as unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----", with the
+   public key inside, what `openssl pkey` and most TLS libraries read), NUL-terminated.
+   Same sizing rules and results as kvs_cert_export_pem; KVS_CERT_KEY_PEM_MAX always fits.
+   Secrets: the output IS the private key: store it with restricted permissions (0600) and
+   zero the buffer after use. Temporary copies are zeroed. */
+KVS_DEF kvs_result kvs_cert_export_key_pem(const kvs_cert *c, char *out, size_t cap,
+                                           size_t *out_len);
+
+/* Format the certificate's fingerprint as the SDP a=fingerprint value (RFC 8122 section 5):
+   "sha-256 AB:CD:...:EF", upper-case hex, 103 characters, NUL-terminated.
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG (c NULL or empty, out NULL with cap > 0);
+   KVS_ERR_BUFFER_TOO_SMALL (*out_len = 104 = KVS_FINGERPRINT_STRLEN, the NUL included). */
+KVS_DEF kvs_result kvs_cert_fingerprint_str(const kvs_cert *c, char *out, size_t cap,
+                                            size_t *out_len);
+
+/* The same formatting for any SHA-256 fingerprint (e.g. the peer's, for a log line). */
+KVS_DEF kvs_result kvs_fingerprint_format(const uint8_t fp[32], char *out, size_t cap,
+                                          size_t *out_len);
+
+/* Parse an SDP fingerprint value, the part after "a=fingerprint:" without the line end:
+   "sha-256 AB:CD:..." of exactly n bytes (no NUL needed). The hash name is compared without
+   case, the hex digits may be of either case, one or more spaces or tabs separate name and
+   value, nothing may come before or after. Exactly 32 bytes for sha-256.
+   Returns: KVS_OK (out[32] filled); KVS_ERR_UNSUPPORTED (a well-formed value for another hash
+   function: "sha-1", "sha-384", "sha-512", ...: refuse the peer clearly; every browser
+   sends sha-256); KVS_ERR_PARSE (anything else malformed: missing or extra colon, bad hex,
+   wrong length, trailing bytes); KVS_ERR_INVALID_ARG (out NULL, or s NULL with n > 0).
+   out is zeroed on failure. */
+KVS_DEF kvs_result kvs_fingerprint_parse(const char *s, size_t n, uint8_t out[32]);
+
+/* Zero the whole kvs_cert, private key included (a store the compiler may not elide).
+   NULL is ignored. */
+KVS_DEF void kvs_cert_clear(kvs_cert *c);
 
 /* ==== [10] >>api-dtls  DTLS statistics and DTLS-SRTP profiles =============================== */
 /* depends on: >>api-types.  entry points: none (the peer reports these in its statistics)       */
@@ -1103,7 +1207,7 @@ KVS_PRIVATE void kvs__wr_bytes(kvs__wr *w, const void *p, size_t n) {
     uint8_t *q = kvs__wr_reserve(w, n);
     if (q && n)
         KVS_MEMCPY(q, p, n);
-    else if (!q && room && room < n)
+    else if (!q && w->p && room && room < n)
         KVS_MEMCPY(w->p + w->cap - room, p, room);
 }
 KVS_PRIVATE void kvs__wr_fill(kvs__wr *w, uint8_t v, size_t n) {
@@ -1111,7 +1215,7 @@ KVS_PRIVATE void kvs__wr_fill(kvs__wr *w, uint8_t v, size_t n) {
     uint8_t *q = kvs__wr_reserve(w, n);
     if (q && n)
         KVS_MEMSET(q, v, n);
-    else if (!q && room && room < n)
+    else if (!q && w->p && room && room < n)
         KVS_MEMSET(w->p + w->cap - room, v, room);
 }
 KVS_PRIVATE void kvs__wr_cstr(kvs__wr *w, const char *s) {
@@ -2094,7 +2198,9 @@ KVS_PRIVATE void kvs__mem_free(kvs__mem *m, void *p) {
 }
 
 /* ==== [18] >>crypto  BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG == */
-/* depends on: >>prelude, >>log, BearSSL.  entry points: none (used by every secured section).
+/* depends on: >>prelude, >>util (dates, hex), >>log, BearSSL.  entry points: kvs_cert_*,
+   kvs_fingerprint_* (certificates, at the end of the section); the rest serves every secured
+   section.
    - Hashes and HMAC are BearSSL's (br_sha1, br_sha256, br_hmac); the HMAC context keeps the keyed
      state, so a key used for many messages (STUN MESSAGE-INTEGRITY, SigV4) is scheduled once.
    - kvs__crypto_zero clears secrets through a volatile pointer, which the compiler may not elide.
@@ -2359,6 +2465,17 @@ KVS_PRIVATE size_t kvs__crypto_ecdsa_sign(const uint8_t key[32], const uint8_t h
     return n;
 }
 
+/* 1 when q[65] is an uncompressed point on P-256 (BearSSL's point decoding, through a scalar
+   multiplication by 1, which validates the encoding and the curve equation). */
+KVS_PRIVATE int kvs__crypto_p256_point_ok(const uint8_t q[65]) {
+    static const uint8_t one[1] = {1};
+    uint8_t g[65];
+    uint32_t ok;
+    KVS_MEMCPY(g, q, 65);
+    ok = br_ec_get_default()->mul(g, 65, one, 1, BR_EC_secp256r1);
+    return ok == 1;
+}
+
 /* The public key of a DER X.509 certificate. KVS_ERR_PARSE for a certificate BearSSL cannot
    decode; KVS_ERR_UNSUPPORTED for keys other than P-256 ECDSA and RSA of 1024-4096 bits. */
 KVS_PRIVATE kvs_result kvs__crypto_cert_pubkey(const uint8_t *der, size_t n, kvs__crypto_pubkey *pk) {
@@ -2373,6 +2490,8 @@ KVS_PRIVATE kvs_result kvs__crypto_cert_pubkey(const uint8_t *der, size_t n, kvs
     if (k->key_type == BR_KEYTYPE_EC) {
         if (k->key.ec.curve != BR_EC_secp256r1 || k->key.ec.qlen != 65)
             return KVS_ERR_UNSUPPORTED;
+        if (k->key.ec.q[0] != 0x04 || !kvs__crypto_p256_point_ok(k->key.ec.q))
+            return KVS_ERR_PARSE; /* BearSSL's decoder checks neither the form nor the curve */
         pk->type = KVS__CRYPTO_KEY_EC;
         KVS_MEMCPY(pk->ec, k->key.ec.q, 65);
         return KVS_OK;
@@ -2478,6 +2597,770 @@ KVS_PRIVATE int kvs__crypto_gcm_open(kvs__crypto_gcm *g, const uint8_t nonce[12]
     br_gcm_flip(&g->gcm);
     br_gcm_run(&g->gcm, 0, data, n);
     return (int)br_gcm_check_tag(&g->gcm, tag);
+}
+
+/* --- certificates and fingerprints: a DER writer, the self-signed certificate, import --------
+   The own DTLS identity of >>api-cert. Sources: RFC 5280 (X.509 profile), ITU-T X.690 section
+   10 (DER), RFC 5480 and RFC 5758 section 3.2 (EC keys and ecdsa-with-SHA256 in X.509), RFC 5915
+   and RFC 5208 / 5958 (SEC1 and PKCS#8 private keys), RFC 7468 (PEM), RFC 8122 section 5 (the
+   SDP a=fingerprint grammar with hash names as RFC 4566 tokens; the hash is taken over the DER
+   certificate with the hash function of its signature, so SHA-256 here), as JSEP (RFC 8829)
+   uses it.
+
+   What kvs_cert_generate writes, field by field (DER, every length in minimal form):
+     Certificate SEQUENCE {
+       tbsCertificate SEQUENCE {
+         version               [0] EXPLICIT INTEGER 2 (v3)
+         serialNumber          INTEGER, 16 content bytes: random, top bit cleared and bit 6 set,
+                               so the value is positive, minimally encoded and always exactly 16
+                               bytes long (126 random bits; RFC 5280 4.1.2.2 allows 20 octets)
+         signature             SEQUENCE { OID 1.2.840.10045.4.3.2 ecdsa-with-SHA256 }, the
+                               parameters absent (RFC 5758 section 3.2)
+         issuer                SEQUENCE { SET { SEQUENCE { OID 2.5.4.3 commonName,
+                                                           UTF8String common name } } }
+         validity              SEQUENCE { notBefore now - 1 day (never before 1970-01-01),
+                                          notAfter now + validity days }
+         subject               the same Name as the issuer (self-signed)
+         subjectPublicKeyInfo  SEQUENCE { SEQUENCE { OID 1.2.840.10045.2.1 id-ecPublicKey,
+                                                     OID 1.2.840.10045.3.1.7 secp256r1 },
+                                          BIT STRING 04 || X || Y } (RFC 5480 section 2)
+       }
+       signatureAlgorithm      the same AlgorithmIdentifier as `signature`
+       signatureValue          BIT STRING, 0 unused bits, the DER Ecdsa-Sig-Value
+     }
+   Times follow RFC 5280 4.1.2.5: UTCTime "YYMMDDHHMMSSZ" for the years 1950-2049 (so 1970-2049
+   here), GeneralizedTime "YYYYMMDDHHMMSSZ" from 2050 on; seconds always present, always UTC.
+   No extensions: the peer authenticates the certificate by its fingerprint, never through a
+   chain, so basicConstraints, key usage or alternative names would add bytes and nothing else.
+   Version 3 without extensions departs from RFC 5280 4.1.2.1's "SHOULD be v1", on purpose: it
+   is what libwebrtc (Chrome) generates, so every WebRTC stack accepts exactly this profile.
+   The common name is printable UTF-8 (RFC 3629, no C0/C1 controls, no DEL) of 1..64 characters
+   (ub-common-name), written as UTF8String (RFC 5280 4.1.2.4: MUST for new certificates).
+   ECDSA signing uses RFC 6979 nonces, so the same random bytes and the same time give the same
+   certificate, byte for byte.
+
+   What kvs_cert_import accepts: a DER certificate (exactly one SEQUENCE, nothing after it) or
+   PEM text, where the first "CERTIFICATE" object is taken and everything else is skipped; a DER
+   private key (one SEQUENCE) or PEM text whose first "EC PRIVATE KEY" (SEC1) or "PRIVATE KEY"
+   (unencrypted PKCS#8) object is taken. BearSSL's decoders do the work (br_pem_decoder_*,
+   br_skey_decoder_*, br_x509_decoder_* through kvs__crypto_cert_pubkey); CR LF line ends and a
+   missing final newline after the END line are tolerated. The certificate's key must be P-256
+   ECDSA; the private scalar must satisfy 0 < x < n, and x G must equal the certificate's point.
+   Nothing is ever pushed into a BearSSL decoder that has stopped (see kvs__crypto_sink_push).
+
+   The DER writer sits on kvs__wr: kvs__crypto_der_open writes the tag and reserves a 3-byte
+   length, kvs__crypto_der_close rewrites that length in minimal form and moves the contents
+   down, so nested elements are written in one pass (and measured when they do not fit). The
+   reader kvs__crypto_der_next takes strict DER headers only: low tag numbers, definite lengths
+   in minimal form, at most three length bytes.                                              */
+
+#define KVS__CRYPTO_DER_INTEGER 0x02
+#define KVS__CRYPTO_DER_BIT_STRING 0x03
+#define KVS__CRYPTO_DER_UTF8STRING 0x0c
+#define KVS__CRYPTO_DER_UTCTIME 0x17
+#define KVS__CRYPTO_DER_GENTIME 0x18
+#define KVS__CRYPTO_DER_SEQUENCE 0x30
+#define KVS__CRYPTO_DER_SET 0x31
+#define KVS__CRYPTO_CN_DEFAULT "kvswebrtc"
+#define KVS__CRYPTO_CN_MAX_CHARS 64 /* ub-common-name, RFC 5280 appendix A.1 */
+#define KVS__CRYPTO_VALIDITY_DEFAULT 30
+#define KVS__CRYPTO_VALIDITY_MAX 3650
+#define KVS__CRYPTO_DAY 86400
+
+/* AlgorithmIdentifier { ecdsa-with-SHA256 } */
+static const uint8_t kvs__crypto_der_alg_ecdsa_sha256[12] = {
+    0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+/* SubjectPublicKeyInfo for P-256 up to the point: the 65-byte point follows */
+static const uint8_t kvs__crypto_der_spki_p256[26] = {
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+    0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+/* version [0] EXPLICIT INTEGER 2 */
+static const uint8_t kvs__crypto_der_v3[5] = {0xa0, 0x03, 0x02, 0x01, 0x02};
+/* OID id-at-commonName */
+static const uint8_t kvs__crypto_der_oid_cn[5] = {0x06, 0x03, 0x55, 0x04, 0x03};
+/* The order n of the P-256 group, big-endian. */
+static const uint8_t kvs__crypto_p256_order[32] = {
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+
+/* --- DER reader ------------------------------------------------------------------------------- */
+
+/* Read one element from r: *tag = its identifier octet, *body = a cursor over its contents; r
+   moves past it. 1, or 0 (r->err and body->err set, *tag = 0) for a truncated element or a
+   header that is not strict DER. */
+KVS_PRIVATE int kvs__crypto_der_next(kvs__rd *r, uint8_t *tag, kvs__rd *body) {
+    uint8_t t = kvs__rd_u8(r), l = kvs__rd_u8(r);
+    size_t n = 0, k, i;
+    int ok = kvs__rd_ok(r) && (t & 0x1fu) != 0x1fu; /* high tag numbers are never used here */
+    if (ok && l < 0x80) {
+        n = l;
+    } else if (ok) {
+        k = l & 0x7fu;
+        ok = k >= 1 && k <= 3; /* 0x80 = indefinite length (BER only) */
+        for (i = 0; ok && i < k; i++)
+            n = (n << 8) | kvs__rd_u8(r);
+        /* minimal: long form only from 128 on, no leading zero length byte */
+        ok = ok && kvs__rd_ok(r) && n >= 0x80 && (k == 1 || (n >> (8 * (k - 1))) != 0);
+    }
+    if (ok) {
+        *body = kvs__rd_sub(r, n);
+        ok = kvs__rd_ok(r);
+    }
+    if (!ok) {
+        r->err = 1;
+        kvs__rd_init(body, NULL, 0);
+        body->err = 1;
+        *tag = 0;
+        return 0;
+    }
+    *tag = t;
+    return 1;
+}
+
+/* 1 when p[0..n) is exactly one DER SEQUENCE, with nothing after it. */
+KVS_PRIVATE int kvs__crypto_der_is_seq(const uint8_t *p, size_t n) {
+    kvs__rd r, body;
+    uint8_t tag;
+    kvs__rd_init(&r, p, n);
+    return kvs__crypto_der_next(&r, &tag, &body) && tag == KVS__CRYPTO_DER_SEQUENCE &&
+           kvs__rd_left(&r) == 0;
+}
+
+/* Slice a certificate: *tbs = the whole tbsCertificate element (header included: the signed
+   bytes), *sig = the contents of signatureValue after the unused-bits octet (for ECDSA, the DER
+   Ecdsa-Sig-Value). KVS_OK or KVS_ERR_PARSE. Checks the outer structure only. */
+KVS_PRIVATE kvs_result kvs__crypto_cert_split(const uint8_t *der, size_t n, kvs__rd *tbs,
+                                              kvs__rd *sig) {
+    kvs__rd r, cert, body;
+    const uint8_t *start;
+    uint8_t tag;
+    kvs__rd_init(&r, der, n);
+    if (!kvs__crypto_der_next(&r, &tag, &cert) || tag != KVS__CRYPTO_DER_SEQUENCE ||
+        kvs__rd_left(&r) != 0)
+        return KVS_ERR_PARSE;
+    start = cert.p;
+    if (!kvs__crypto_der_next(&cert, &tag, &body) || tag != KVS__CRYPTO_DER_SEQUENCE)
+        return KVS_ERR_PARSE;
+    kvs__rd_init(tbs, start, (size_t)(cert.p - start));
+    if (!kvs__crypto_der_next(&cert, &tag, &body) || tag != KVS__CRYPTO_DER_SEQUENCE)
+        return KVS_ERR_PARSE;
+    if (!kvs__crypto_der_next(&cert, &tag, sig) || tag != KVS__CRYPTO_DER_BIT_STRING ||
+        kvs__rd_left(&cert) != 0 || kvs__rd_u8(sig) != 0 || !kvs__rd_ok(sig))
+        return KVS_ERR_PARSE;
+    return KVS_OK;
+}
+
+/* --- DER writer ------------------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__crypto_der_len(kvs__wr *w, size_t n) {
+    if (n < 0x80) {
+        kvs__wr_u8(w, (uint8_t)n);
+    } else if (n < 0x100) {
+        kvs__wr_u8(w, 0x81);
+        kvs__wr_u8(w, (uint8_t)n);
+    } else if (n < 0x10000) {
+        kvs__wr_u8(w, 0x82);
+        kvs__wr_u16(w, (uint16_t)n);
+    } else {
+        kvs__wr_u8(w, 0x83);
+        kvs__wr_u24(w, (uint32_t)n);
+    }
+}
+
+/* A primitive element: tag, length, n bytes. */
+KVS_PRIVATE void kvs__crypto_der_prim(kvs__wr *w, uint8_t tag, const void *p, size_t n) {
+    kvs__wr_u8(w, tag);
+    kvs__crypto_der_len(w, n);
+    kvs__wr_bytes(w, p, n);
+}
+
+/* Start a constructed element; returns the offset to pass to kvs__crypto_der_close. */
+KVS_PRIVATE size_t kvs__crypto_der_open(kvs__wr *w, uint8_t tag) {
+    size_t at = w->len;
+    kvs__wr_u8(w, tag);
+    kvs__wr_fill(w, 0, 3);
+    return at;
+}
+
+/* End the element opened at `at`: its contents are everything written since. Contents of 64 KB
+   or more are refused (w->err), far above any element written here. */
+KVS_PRIVATE void kvs__crypto_der_close(kvs__wr *w, size_t at) {
+    uint8_t h[3];
+    size_t n, hl;
+    if (w->err == 2 || w->len < at + 4) {
+        w->err = 2;
+        return;
+    }
+    n = w->len - (at + 4);
+    if (n < 0x80) {
+        h[0] = (uint8_t)n;
+        hl = 1;
+    } else if (n < 0x100) {
+        h[0] = 0x81;
+        h[1] = (uint8_t)n;
+        hl = 2;
+    } else if (n < 0x10000) {
+        h[0] = 0x82;
+        h[1] = (uint8_t)(n >> 8);
+        h[2] = (uint8_t)n;
+        hl = 3;
+    } else {
+        w->err = 1;
+        return;
+    }
+    if (!w->err) { /* no overflow so far: every byte up to len is stored */
+        KVS_MEMCPY(w->p + at + 1, h, hl);
+        if (hl < 3)
+            KVS_MEMMOVE(w->p + at + 1 + hl, w->p + at + 4, n);
+    }
+    w->len -= 3 - hl;
+}
+
+/* INTEGER from an unsigned big-endian value (leading zeros dropped, 0x00 added when the top bit
+   is set, so the value stays positive). */
+KVS_PRIVATE void kvs__crypto_der_uint(kvs__wr *w, const uint8_t *p, size_t n) {
+    size_t pad;
+    while (n > 1 && p[0] == 0) {
+        p++;
+        n--;
+    }
+    if (n == 0) {
+        kvs__crypto_der_prim(w, KVS__CRYPTO_DER_INTEGER, "", 1); /* the NUL: INTEGER 0 */
+        return;
+    }
+    pad = p[0] >= 0x80 ? 1u : 0u;
+    kvs__wr_u8(w, KVS__CRYPTO_DER_INTEGER);
+    kvs__crypto_der_len(w, n + pad);
+    if (pad)
+        kvs__wr_u8(w, 0);
+    kvs__wr_bytes(w, p, n);
+}
+
+/* UTCTime (1950-2049) or GeneralizedTime, RFC 5280 4.1.2.5. KVS_ERR_INVALID_ARG outside
+   1970..9999. */
+KVS_PRIVATE kvs_result kvs__crypto_der_time(kvs__wr *w, int64_t t) {
+    kvs__util_tm tm;
+    char s[15];
+    int utc;
+    size_t y;
+    if (kvs__util_gmtime(t, &tm) != KVS_OK)
+        return KVS_ERR_INVALID_ARG;
+    utc = tm.year >= 1950 && tm.year <= 2049;
+    y = utc ? 2u : 4u;
+    kvs__util_put_dec(s, utc ? tm.year % 100 : tm.year, (int)y);
+    kvs__util_put_dec(s + y, tm.mon, 2);
+    kvs__util_put_dec(s + y + 2, tm.day, 2);
+    kvs__util_put_dec(s + y + 4, tm.hour, 2);
+    kvs__util_put_dec(s + y + 6, tm.min, 2);
+    kvs__util_put_dec(s + y + 8, tm.sec, 2);
+    s[y + 10] = 'Z';
+    kvs__crypto_der_prim(w, utc ? KVS__CRYPTO_DER_UTCTIME : KVS__CRYPTO_DER_GENTIME, s, y + 11);
+    return KVS_OK;
+}
+
+/* Name: one RDN with one commonName attribute, UTF8String. */
+KVS_PRIVATE void kvs__crypto_der_name_cn(kvs__wr *w, const char *cn, size_t n) {
+    size_t name, rdn, atv;
+    name = kvs__crypto_der_open(w, KVS__CRYPTO_DER_SEQUENCE);
+    rdn = kvs__crypto_der_open(w, KVS__CRYPTO_DER_SET);
+    atv = kvs__crypto_der_open(w, KVS__CRYPTO_DER_SEQUENCE);
+    kvs__wr_bytes(w, kvs__crypto_der_oid_cn, sizeof kvs__crypto_der_oid_cn);
+    kvs__crypto_der_prim(w, KVS__CRYPTO_DER_UTF8STRING, cn, n);
+    kvs__crypto_der_close(w, atv);
+    kvs__crypto_der_close(w, rdn);
+    kvs__crypto_der_close(w, name);
+}
+
+/* --- the self-signed certificate -------------------------------------------------------------- */
+
+/* The byte length of an acceptable common name: printable UTF-8 (well-formed per RFC 3629, no
+   C0 or C1 control, no DEL) of 1..KVS__CRYPTO_CN_MAX_CHARS characters. 0 when it is not. Reads
+   at most 4 x 64 bytes of s. */
+KVS_PRIVATE size_t kvs__crypto_cn_len(const char *s) {
+    const uint8_t *b = (const uint8_t *)s;
+    size_t i = 0, chars = 0, k, more;
+    uint32_t c, min;
+    while (b[i]) {
+        if (++chars > KVS__CRYPTO_CN_MAX_CHARS)
+            return 0;
+        c = b[i];
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f)
+                return 0;
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            more = 1;
+            c &= 0x1fu;
+            min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            more = 2;
+            c &= 0x0fu;
+            min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            more = 3;
+            c &= 0x07u;
+            min = 0x10000;
+        } else {
+            return 0; /* a continuation byte, C0/C1 (overlong) or F5..FF */
+        }
+        for (k = 1; k <= more; k++) {
+            if ((b[i + k] & 0xc0u) != 0x80u) /* also stops at the NUL */
+                return 0;
+            c = (c << 6) | (b[i + k] & 0x3fu);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c <= 0x9f)
+            return 0; /* overlong, out of range, a surrogate, a C1 control */
+        i += more + 1;
+    }
+    return i;
+}
+
+/* Write the certificate for the key pair (key, pub) into w, per the profile above.
+   KVS_OK; KVS_ERR_INVALID_ARG for a time outside 1970..9999; KVS_ERR_LIMIT when it does not fit
+   w; KVS_ERR_CRYPTO when signing fails. */
+KVS_PRIVATE kvs_result kvs__crypto_cert_build(kvs__wr *w, const uint8_t key[32],
+                                              const uint8_t pub[65], const uint8_t serial[16],
+                                              const char *cn, size_t cn_len, int64_t not_before,
+                                              int64_t not_after) {
+    kvs__util_tm tm;
+    uint8_t hash[32], sig[KVS__CRYPTO_ECDSA_SIG_MAX];
+    size_t cert, tbs, seq, sig_len;
+    if (kvs__util_gmtime(not_before, &tm) != KVS_OK || kvs__util_gmtime(not_after, &tm) != KVS_OK)
+        return KVS_ERR_INVALID_ARG;
+    if (!w->p || w->err) /* the signature needs the TBS bytes: a measuring cursor cannot sign */
+        return KVS_ERR_LIMIT;
+    cert = kvs__crypto_der_open(w, KVS__CRYPTO_DER_SEQUENCE);
+    tbs = kvs__crypto_der_open(w, KVS__CRYPTO_DER_SEQUENCE);
+    kvs__wr_bytes(w, kvs__crypto_der_v3, sizeof kvs__crypto_der_v3);
+    kvs__crypto_der_uint(w, serial, 16);
+    kvs__wr_bytes(w, kvs__crypto_der_alg_ecdsa_sha256, sizeof kvs__crypto_der_alg_ecdsa_sha256);
+    kvs__crypto_der_name_cn(w, cn, cn_len); /* issuer */
+    seq = kvs__crypto_der_open(w, KVS__CRYPTO_DER_SEQUENCE);
+    (void)kvs__crypto_der_time(w, not_before);
+    (void)kvs__crypto_der_time(w, not_after);
+    kvs__crypto_der_close(w, seq);
+    kvs__crypto_der_name_cn(w, cn, cn_len); /* subject */
+    kvs__wr_bytes(w, kvs__crypto_der_spki_p256, sizeof kvs__crypto_der_spki_p256);
+    kvs__wr_bytes(w, pub, 65);
+    kvs__crypto_der_close(w, tbs);
+    if (w->err)
+        return KVS_ERR_LIMIT;
+    kvs__crypto_sha256(w->p + tbs, w->len - tbs, hash); /* the TBS now spans [tbs, len) */
+    sig_len = kvs__crypto_ecdsa_sign(key, hash, sig);
+    if (sig_len == 0 || sig_len > sizeof sig)
+        return KVS_ERR_CRYPTO;
+    kvs__wr_bytes(w, kvs__crypto_der_alg_ecdsa_sha256, sizeof kvs__crypto_der_alg_ecdsa_sha256);
+    seq = kvs__crypto_der_open(w, KVS__CRYPTO_DER_BIT_STRING);
+    kvs__wr_u8(w, 0); /* unused bits */
+    kvs__wr_bytes(w, sig, sig_len);
+    kvs__crypto_der_close(w, seq);
+    kvs__crypto_der_close(w, cert);
+    return w->err ? KVS_ERR_LIMIT : KVS_OK;
+}
+
+/* --- import ----------------------------------------------------------------------------------- */
+
+/* Where decoded PEM bytes go: a bounded buffer, or a private key decoder. */
+typedef struct kvs__crypto_sink {
+    uint8_t *buf;
+    size_t cap, len;
+    int over; /* 1: more than cap bytes arrived, or bytes the key decoder could not take */
+    br_skey_decoder_context *sk;
+} kvs__crypto_sink;
+
+/* The PEM decoder's output callback. Bytes go into the key decoder only while it still wants
+   more: BearSSL 0.6's br_skey_decoder crashes (NULL instruction pointer) when fed again after it
+   stopped on an error, so later bytes only mark the sink `over` (a malformed object). */
+KVS_PRIVATE void kvs__crypto_sink_push(void *ctx, const void *p, size_t n) {
+    kvs__crypto_sink *s = (kvs__crypto_sink *)ctx;
+    if (s->sk) {
+        if (br_skey_decoder_last_error(s->sk) == BR_ERR_X509_TRUNCATED)
+            br_skey_decoder_push(s->sk, p, n);
+        else
+            s->over = 1;
+    } else if (!s->over && n <= s->cap - s->len) {
+        KVS_MEMCPY(s->buf + s->len, p, n);
+    } else {
+        s->over = 1;
+    }
+    s->len += n;
+}
+
+#define KVS__CRYPTO_PEM_CERT 0
+#define KVS__CRYPTO_PEM_KEY 1
+
+/* 1 when a PEM object name (upper case, as BearSSL reports it) is what `want` takes; 2 for
+   another kind of private key (RSA, encrypted, ...); 0 for anything else. Trailing dashes and
+   blanks are ignored: BearSSL 0.6 keeps the dashes of a banner line that ends in CR LF. */
+KVS_PRIVATE int kvs__crypto_pem_kind(const char *name, int want) {
+    size_t n = KVS_STRLEN(name);
+    while (n > 0 && (name[n - 1] == '-' || name[n - 1] == ' ' || name[n - 1] == '\r'))
+        n--;
+    if (want == KVS__CRYPTO_PEM_CERT)
+        return n == 11 && KVS_MEMCMP(name, "CERTIFICATE", 11) == 0;
+    if ((n == 14 && KVS_MEMCMP(name, "EC PRIVATE KEY", 14) == 0) ||
+        (n == 11 && KVS_MEMCMP(name, "PRIVATE KEY", 11) == 0))
+        return 1;
+    return (n >= 11 && KVS_MEMCMP(name + n - 11, "PRIVATE KEY", 11) == 0) ? 2 : 0;
+}
+
+/* Stream the decoded contents of the first PEM object of kind `want` in p[0..n) into s.
+   KVS_OK; KVS_ERR_PARSE for a malformed object or no such object; KVS_ERR_UNSUPPORTED when the
+   text holds only private keys of another kind. */
+KVS_PRIVATE kvs_result kvs__crypto_pem_find(br_pem_decoder_context *pc, const uint8_t *p, size_t n,
+                                            int want, kvs__crypto_sink *s) {
+    size_t k;
+    int ev, kind, extra_nl = 1, inside = 0, other = 0;
+    br_pem_decoder_init(pc);
+    for (;;) {
+        if (n > 0) {
+            k = br_pem_decoder_push(pc, p, n);
+            p += k;
+            n -= k;
+        } else if (extra_nl) { /* tolerate a missing newline after the END line */
+            k = br_pem_decoder_push(pc, "\n", 1);
+            extra_nl = k == 0;
+        } else {
+            k = 0;
+        }
+        ev = br_pem_decoder_event(pc);
+        if (ev == BR_PEM_BEGIN_OBJ) {
+            kind = kvs__crypto_pem_kind(br_pem_decoder_name(pc), want);
+            other |= kind == 2;
+            inside = kind == 1;
+            if (inside)
+                br_pem_decoder_setdest(pc, kvs__crypto_sink_push, s);
+            else
+                br_pem_decoder_setdest(pc, NULL, NULL);
+        } else if (ev == BR_PEM_END_OBJ || ev == BR_PEM_ERROR) {
+            if (inside)
+                return ev == BR_PEM_END_OBJ ? KVS_OK : KVS_ERR_PARSE;
+        } else if (k == 0) {
+            break; /* all input consumed */
+        }
+    }
+    return (other && !inside) ? KVS_ERR_UNSUPPORTED : KVS_ERR_PARSE;
+}
+
+/* The certificate (DER or PEM) into c->der. KVS_OK, KVS_ERR_PARSE or KVS_ERR_LIMIT. */
+KVS_PRIVATE kvs_result kvs__crypto_cert_load(kvs_cert *c, br_pem_decoder_context *pc,
+                                             const uint8_t *p, size_t n) {
+    kvs__crypto_sink s;
+    kvs_result res;
+    if (kvs__crypto_der_is_seq(p, n)) {
+        if (n > sizeof c->der)
+            return KVS_ERR_LIMIT;
+        KVS_MEMCPY(c->der, p, n);
+        c->der_len = n;
+        return KVS_OK;
+    }
+    KVS_MEMSET(&s, 0, sizeof s);
+    s.buf = c->der;
+    s.cap = sizeof c->der;
+    res = kvs__crypto_pem_find(pc, p, n, KVS__CRYPTO_PEM_CERT, &s);
+    if (res != KVS_OK)
+        return res;
+    if (s.over)
+        return KVS_ERR_LIMIT;
+    if (!kvs__crypto_der_is_seq(c->der, s.len))
+        return KVS_ERR_PARSE;
+    c->der_len = s.len;
+    return KVS_OK;
+}
+
+/* 1 when x is a valid P-256 private scalar, 0 < x < n; the time does not depend on x. */
+KVS_PRIVATE int kvs__crypto_p256_scalar_ok(const uint8_t x[32]) {
+    uint32_t borrow = 0, nz = 0, d;
+    int i;
+    for (i = 31; i >= 0; i--) {
+        d = (uint32_t)x[i] - (uint32_t)kvs__crypto_p256_order[i] - borrow;
+        borrow = d >> 31;
+        nz |= x[i];
+    }
+    return (int)(borrow & ((nz + 0xffu) >> 8)); /* x - n borrowed (x < n) and x != 0 */
+}
+
+/* Decode the private key (DER or PEM, SEC1 or PKCS#8) with sk, check it and store it in c with
+   its public point, which must equal cert_pub. */
+KVS_PRIVATE kvs_result kvs__crypto_key_load(kvs_cert *c, br_skey_decoder_context *sk,
+                                            br_pem_decoder_context *pc, const uint8_t *p, size_t n,
+                                            const uint8_t cert_pub[65]) {
+    const br_ec_private_key *ek;
+    br_ec_private_key k;
+    kvs__crypto_sink s;
+    kvs_result res = KVS_OK;
+    const uint8_t *x;
+    size_t xlen;
+    int err;
+    br_skey_decoder_init(sk);
+    if (kvs__crypto_der_is_seq(p, n)) {
+        br_skey_decoder_push(sk, p, n);
+    } else {
+        KVS_MEMSET(&s, 0, sizeof s);
+        s.sk = sk;
+        res = kvs__crypto_pem_find(pc, p, n, KVS__CRYPTO_PEM_KEY, &s);
+        if (res != KVS_OK)
+            return res;
+        if (s.over)
+            return KVS_ERR_PARSE; /* more bytes after the key, or after a decoding error */
+    }
+    err = br_skey_decoder_last_error(sk);
+    if (err != 0)
+        return err == BR_ERR_X509_UNSUPPORTED ? KVS_ERR_UNSUPPORTED : KVS_ERR_PARSE;
+    ek = br_skey_decoder_get_ec(sk);
+    if (!ek || ek->curve != BR_EC_secp256r1)
+        return KVS_ERR_UNSUPPORTED; /* RSA, or another curve */
+    x = ek->x;
+    xlen = ek->xlen;
+    while (xlen > 32 && x[0] == 0) {
+        x++;
+        xlen--;
+    }
+    if (xlen == 0 || xlen > 32)
+        return KVS_ERR_INVALID_ARG;
+    KVS_MEMSET(c->key, 0, 32);
+    KVS_MEMCPY(c->key + 32 - xlen, x, xlen);
+    if (!kvs__crypto_p256_scalar_ok(c->key))
+        return KVS_ERR_INVALID_ARG;
+    k.curve = BR_EC_secp256r1;
+    k.x = c->key;
+    k.xlen = 32;
+    if (br_ec_compute_pub(br_ec_get_default(), NULL, c->pub, &k) != 65)
+        return KVS_ERR_CRYPTO;
+    if (!kvs__crypto_ct_eq(c->pub, cert_pub, 65))
+        return KVS_ERR_INVALID_ARG; /* the key does not belong to the certificate */
+    return KVS_OK;
+}
+
+/* --- fingerprints ----------------------------------------------------------------------------- */
+
+/* "sha-256 AB:CD:...", upper-case hex. */
+KVS_PRIVATE void kvs__crypto_fingerprint_write(kvs__wr *w, const uint8_t fp[32]) {
+    size_t i;
+    kvs__wr_cstr(w, "sha-256 ");
+    for (i = 0; i < 32; i++) {
+        if (i)
+            kvs__wr_u8(w, ':');
+        kvs__util_hex_encode(w, fp + i, 1, 1);
+    }
+}
+
+/* token-char of RFC 4566 section 9 (the hash function name of RFC 8122). */
+KVS_PRIVATE int kvs__crypto_is_token_char(int c) {
+    return c == 0x21 || (c >= 0x23 && c <= 0x27) || c == 0x2a || c == 0x2b || c == 0x2d ||
+           c == 0x2e || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) ||
+           (c >= 0x5e && c <= 0x7e);
+}
+
+/* See kvs_fingerprint_parse. */
+KVS_PRIVATE kvs_result kvs__crypto_fingerprint_parse(const char *s, size_t n, uint8_t out[32]) {
+    uint8_t fp[32];
+    size_t i = 0, name_len, bytes = 0;
+    int hi, lo;
+    KVS_MEMSET(out, 0, 32);
+    while (i < n && kvs__crypto_is_token_char((unsigned char)s[i]))
+        i++;
+    name_len = i;
+    if (name_len == 0 || i == n || (s[i] != ' ' && s[i] != '\t'))
+        return KVS_ERR_PARSE;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    /* 2HEX *(":" 2HEX) up to the end */
+    for (;;) {
+        if (n - i < 2)
+            return KVS_ERR_PARSE;
+        hi = kvs__util_hex_val((unsigned char)s[i]);
+        lo = kvs__util_hex_val((unsigned char)s[i + 1]);
+        if (hi < 0 || lo < 0)
+            return KVS_ERR_PARSE;
+        if (bytes < sizeof fp)
+            fp[bytes] = (uint8_t)(hi * 16 + lo);
+        bytes++;
+        i += 2;
+        if (i == n)
+            break;
+        if (s[i] != ':')
+            return KVS_ERR_PARSE;
+        i++;
+    }
+    if (!kvs__util_eq_nocase(s, name_len, "sha-256"))
+        return KVS_ERR_UNSUPPORTED;
+    if (bytes != sizeof fp)
+        return KVS_ERR_PARSE;
+    KVS_MEMCPY(out, fp, sizeof fp);
+    return KVS_OK;
+}
+
+/* DER (n bytes) as PEM text with NUL into out; see kvs_cert_export_pem. */
+KVS_PRIVATE kvs_result kvs__crypto_pem_out(const uint8_t *der, size_t n, const char *banner,
+                                           char *out, size_t cap, size_t *out_len) {
+    size_t need = br_pem_encode(NULL, der, n, banner, BR_PEM_LINE64) + 1;
+    if (cap < need) {
+        if (out_len)
+            *out_len = need;
+        if (out && cap)
+            out[0] = 0;
+        return KVS_ERR_BUFFER_TOO_SMALL;
+    }
+    (void)br_pem_encode(out, der, n, banner, BR_PEM_LINE64);
+    if (out_len)
+        *out_len = need - 1;
+    return KVS_OK;
+}
+
+/* 1 when c holds a certificate (filled by generate or import). */
+KVS_PRIVATE int kvs__crypto_cert_filled(const kvs_cert *c) {
+    return c && c->der_len > 0 && c->der_len <= sizeof c->der;
+}
+
+/* --- public entry points of >>api-cert -------------------------------------------------------- */
+
+KVS__API kvs_result kvs_cert_generate(kvs_cert *c, const kvs_platform *pf, const char *common_name,
+                                      int validity_days) {
+    kvs__crypto_ecdhe e;
+    kvs__log lg;
+    kvs__rng rng;
+    kvs__wr w;
+    uint8_t serial[16];
+    const char *cn = common_name ? common_name : KVS__CRYPTO_CN_DEFAULT;
+    size_t cn_len;
+    int64_t now, days;
+    kvs_result res;
+    if (!c)
+        return KVS_ERR_INVALID_ARG;
+    KVS_MEMSET(c, 0, sizeof *c);
+    if (!pf || !pf->random || !pf->unix_time || validity_days < 0 ||
+        validity_days > KVS__CRYPTO_VALIDITY_MAX)
+        return KVS_ERR_INVALID_ARG;
+    days = validity_days ? validity_days : KVS__CRYPTO_VALIDITY_DEFAULT;
+    cn_len = kvs__crypto_cn_len(cn);
+    if (cn_len == 0)
+        return KVS_ERR_INVALID_ARG;
+    now = pf->unix_time(pf->user);
+    if (now < 0 || now > KVS__UTIL_TIME_MAX - days * KVS__CRYPTO_DAY)
+        return KVS_ERR_INVALID_ARG;
+    KVS_MEMSET(&e, 0, sizeof e);
+    kvs__log_init(&lg, pf, NULL, KVS_LOG_INFO);
+    kvs__crypto_rng_init(&rng, pf, NULL, &lg);
+    res = kvs__crypto_random(&rng, serial, sizeof serial);
+    if (res == KVS_OK)
+        res = kvs__crypto_ecdhe_keygen(&e, KVS__CRYPTO_GROUP_P256, &rng);
+    if (res == KVS_OK) {
+        serial[0] = (uint8_t)((serial[0] & 0x7fu) | 0x40u); /* positive, exactly 16 bytes */
+        kvs__wr_init(&w, c->der, sizeof c->der);
+        res = kvs__crypto_cert_build(&w, e.priv, e.pub, serial, cn, cn_len,
+                                     KVS__MAX(now - KVS__CRYPTO_DAY, 0),
+                                     now + days * KVS__CRYPTO_DAY);
+    }
+    if (res == KVS_OK) {
+        c->der_len = w.len;
+        KVS_MEMSET(c->der + w.len, 0, sizeof c->der - w.len); /* the writer's leftovers */
+        KVS_MEMCPY(c->key, e.priv, 32);
+        KVS_MEMCPY(c->pub, e.pub, 65);
+        kvs__crypto_sha256(c->der, c->der_len, c->fingerprint);
+    }
+    kvs__crypto_zero(&e, sizeof e);
+    if (res != KVS_OK)
+        kvs__crypto_zero(c, sizeof *c);
+    return res;
+}
+
+KVS__API kvs_result kvs_cert_import(kvs_cert *c, const void *cert, size_t cert_len, const void *key,
+                                    size_t key_len) {
+    br_pem_decoder_context pc;
+    br_skey_decoder_context sk;
+    kvs__crypto_pubkey pk;
+    kvs_result res;
+    if (!c)
+        return KVS_ERR_INVALID_ARG;
+    KVS_MEMSET(c, 0, sizeof *c);
+    if (!cert || !key)
+        return KVS_ERR_INVALID_ARG;
+    KVS_MEMSET(&sk, 0, sizeof sk);
+    res = kvs__crypto_cert_load(c, &pc, (const uint8_t *)cert, cert_len);
+    if (res == KVS_OK)
+        res = kvs__crypto_cert_pubkey(c->der, c->der_len, &pk);
+    if (res == KVS_OK && pk.type != KVS__CRYPTO_KEY_EC)
+        res = KVS_ERR_UNSUPPORTED; /* an RSA certificate: the DTLS layer signs with ECDSA */
+    if (res == KVS_OK)
+        res = kvs__crypto_key_load(c, &sk, &pc, (const uint8_t *)key, key_len, pk.ec);
+    if (res == KVS_OK)
+        kvs__crypto_sha256(c->der, c->der_len, c->fingerprint);
+    kvs__crypto_zero(&sk, sizeof sk); /* the decoded key */
+    kvs__crypto_zero(&pc, sizeof pc); /* a line of the key's base64 */
+    if (res != KVS_OK)
+        kvs__crypto_zero(c, sizeof *c);
+    return res;
+}
+
+KVS__API kvs_result kvs_cert_export_pem(const kvs_cert *c, char *out, size_t cap,
+                                        size_t *out_len) {
+    if (!kvs__crypto_cert_filled(c) || (!out && cap))
+        return KVS_ERR_INVALID_ARG;
+    return kvs__crypto_pem_out(c->der, c->der_len, "CERTIFICATE", out, cap, out_len);
+}
+
+KVS__API kvs_result kvs_cert_export_key_pem(const kvs_cert *c, char *out, size_t cap,
+                                            size_t *out_len) {
+    br_ec_private_key sk;
+    br_ec_public_key pk;
+    uint8_t x[32], q[65], der[160];
+    size_t n;
+    kvs_result res;
+    if (!kvs__crypto_cert_filled(c) || (!out && cap))
+        return KVS_ERR_INVALID_ARG;
+    KVS_MEMCPY(x, c->key, 32);
+    KVS_MEMCPY(q, c->pub, 65);
+    sk.curve = BR_EC_secp256r1;
+    sk.x = x;
+    sk.xlen = 32;
+    pk.curve = BR_EC_secp256r1;
+    pk.q = q;
+    pk.qlen = 65;
+    n = br_encode_ec_pkcs8_der(NULL, &sk, &pk);
+    if (n == 0 || n > sizeof der) {
+        res = KVS_ERR_INTERNAL;
+    } else {
+        (void)br_encode_ec_pkcs8_der(der, &sk, &pk);
+        res = kvs__crypto_pem_out(der, n, BR_ENCODE_PEM_PKCS8, out, cap, out_len);
+    }
+    kvs__crypto_zero(x, sizeof x);
+    kvs__crypto_zero(der, sizeof der);
+    return res;
+}
+
+KVS__API kvs_result kvs_fingerprint_format(const uint8_t fp[32], char *out, size_t cap,
+                                           size_t *out_len) {
+    kvs__wr w;
+    if (!fp || (!out && cap))
+        return KVS_ERR_INVALID_ARG;
+    kvs__wr_init(&w, out, cap);
+    kvs__crypto_fingerprint_write(&w, fp);
+    return kvs__wr_result_str(&w, out_len);
+}
+
+KVS__API kvs_result kvs_cert_fingerprint_str(const kvs_cert *c, char *out, size_t cap,
+                                             size_t *out_len) {
+    if (!kvs__crypto_cert_filled(c))
+        return KVS_ERR_INVALID_ARG;
+    return kvs_fingerprint_format(c->fingerprint, out, cap, out_len);
+}
+
+KVS__API kvs_result kvs_fingerprint_parse(const char *s, size_t n, uint8_t out[32]) {
+    if (!out)
+        return KVS_ERR_INVALID_ARG;
+    if (!s && n) {
+        KVS_MEMSET(out, 0, 32);
+        return KVS_ERR_INVALID_ARG;
+    }
+    return kvs__crypto_fingerprint_parse(s ? s : "", n, out);
+}
+
+KVS__API void kvs_cert_clear(kvs_cert *c) {
+    if (c)
+        kvs__crypto_zero(c, sizeof *c);
 }
 
 /* ==== [19] >>json  allocation-free JSON token reader and JSON writer ==================== */
@@ -4049,19 +4932,11 @@ KVS_PRIVATE void kvs__dtls_keylog(kvs__dtls *d) {
     kvs__crypto_zero(line, sizeof line);
 }
 
-/* From the ECDHE shared secret: the master secret (extended, RFC 7627, when both sides agreed:
-   over the session hash, i.e. the transcript through ClientKeyExchange) and the record keys. */
-KVS_PRIVATE void kvs__dtls_derive(kvs__dtls *d, const uint8_t shared[32]) {
-    uint8_t kb[40], sh[32];
+/* The record keys from the master secret and the randoms (RFC 5246 6.3): key_block =
+   client_write_key | server_write_key | client_write_IV | server_write_IV. */
+KVS_PRIVATE void kvs__dtls_keys(kvs__dtls *d) {
+    uint8_t kb[40];
     int client = d->cfg.role == KVS__DTLS_CLIENT;
-    if (d->ems) {
-        kvs__crypto_sha256_out(&d->hs->th, sh);
-        kvs__crypto_prf(d->master, 48, shared, 32, "extended master secret", sh, 32, NULL, 0);
-    } else {
-        kvs__crypto_prf(d->master, 48, shared, 32, "master secret", d->client_random, 32,
-                        d->server_random, 32);
-    }
-    /* key_block = client_write_key | server_write_key | client_write_IV | server_write_IV */
     kvs__crypto_prf(kb, sizeof kb, d->master, 48, "key expansion", d->server_random, 32,
                     d->client_random, 32);
     kvs__crypto_gcm_init(&d->wk, client ? kb : kb + 16);
@@ -4070,6 +4945,20 @@ KVS_PRIVATE void kvs__dtls_derive(kvs__dtls *d, const uint8_t shared[32]) {
     KVS_MEMCPY(d->r_iv, client ? kb + 36 : kb + 32, 4);
     d->r_keys = 1;
     kvs__crypto_zero(kb, sizeof kb);
+}
+
+/* From the ECDHE shared secret: the master secret (extended, RFC 7627, when both sides agreed:
+   over the session hash, i.e. the transcript through ClientKeyExchange) and the record keys. */
+KVS_PRIVATE void kvs__dtls_derive(kvs__dtls *d, const uint8_t shared[32]) {
+    uint8_t sh[32];
+    if (d->ems) {
+        kvs__crypto_sha256_out(&d->hs->th, sh);
+        kvs__crypto_prf(d->master, 48, shared, 32, "extended master secret", sh, 32, NULL, 0);
+    } else {
+        kvs__crypto_prf(d->master, 48, shared, 32, "master secret", d->client_random, 32,
+                        d->server_random, 32);
+    }
+    kvs__dtls_keys(d);
     kvs__dtls_keylog(d);
 }
 
@@ -4580,6 +5469,10 @@ KVS_PRIVATE kvs_result kvs__dtls_on_client_hello(kvs__dtls *d, kvs__rd *r, uint1
             kvs__dtls_rec_end(d, &w, start);
             hs->oneshot_len = w.err ? 0 : w.len;
             hs->send_seq = (uint16_t)(mseq + 1);
+            /* the client's replay window has seen this record number: our next records must
+               come after it (OpenSSL drops a ServerHello that reuses it) */
+            if (d->w_seq[0] <= rseq)
+                d->w_seq[0] = rseq + 1;
             *stateless = 1;
             return KVS_OK;
         }
@@ -5079,8 +5972,10 @@ KVS_PRIVATE kvs_result kvs__dtls_input(kvs__dtls *d, uint8_t *p, size_t n, kvs_t
             break;
         }
         d->st.records_received++;
+        /* DTLS 1.0's version only in epoch 0 (a ClientHello may use it): a protected record
+           must carry the negotiated version, which its additional data authenticates */
         if (type < KVS__DTLS_CT_CCS || type > KVS__DTLS_CT_APP ||
-            (ver != KVS__DTLS_V12 && ver != KVS__DTLS_V10)) {
+            (ver != KVS__DTLS_V12 && (ver != KVS__DTLS_V10 || epoch != 0))) {
             d->st.dropped_malformed++;
             continue;
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test runner behind `make test`: every step below counts as one or more tests, and the last
 # line printed is "N passed, N failed[, N skipped]". Usage: tests/run.sh [T], where T is a unit
-# test section ("util", "json", ...), "compile", "fuzz", or empty for everything.
+# test section ("util", "json", ...), "compile", "fuzz", "interop", or empty for everything.
 # Environment: CI=true turns a missing tool into a failure; FUZZ_SECONDS (default 5) per target.
 set -u
 cd "$(dirname "$0")/.."
@@ -30,6 +30,24 @@ run() {
 }
 want() { [ -z "$T" ] || [ "$T" = "$1" ]; }
 
+# counted OUT RC PREFIX NAME: count the "ok   x" / "FAIL x" lines a test program wrote to OUT
+# (as "PREFIXx"); the program must end with its own "N passed, N failed" line.
+counted() {
+  local out=$1 rc=$2 prefix=$3 name=$4 line
+  while IFS= read -r line; do
+    case "$line" in
+      "ok   "*) pass "$prefix${line#ok   }" ;;
+      "FAIL "*) fail "$prefix${line#FAIL }" ;;
+      "    "*) printf '%s\n' "$line" ;;
+    esac
+  done < "$out"
+  if ! tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
+    fail "$name died (exit $rc)" "$out"
+  elif [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+    fail "$name: exit $rc" "$out"
+  fi
+}
+
 # --- unit tests, plain and under AddressSanitizer + UBSan ------------------------------------
 unit() {
   local label=$1 bin=$2 out="$B/$1.log" rc
@@ -37,21 +55,10 @@ unit() {
   if [ ! -x "$bin" ]; then fail "$label: $bin not built"; return; fi
   "$bin" "$@" > "$out" 2>&1
   rc=$?
-  while IFS= read -r line; do
-    case "$line" in
-      "ok   "*) pass "$label: ${line#ok   }" ;;
-      "FAIL "*) fail "$label: ${line#FAIL }" ;;
-      "    "*) printf '%s\n' "$line" ;;
-    esac
-  done < "$out"
-  if ! tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
-    fail "$label: the test binary died (exit $rc)" "$out"
-  elif [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
-    fail "$label: exit $rc" "$out"
-  fi
+  counted "$out" $rc "$label: " "$label: the test binary"
 }
 case "$T" in
-  compile|fuzz) ;;
+  compile|fuzz|interop) ;;
   *)
     unit unit "$B/unit" ${T:+"$T"}
     unit asan "$B/unit-asan" ${T:+"$T"}
@@ -66,6 +73,9 @@ if want compile; then
     run "compile: implementation + POSIX, $cc -std=c99 strict" $cc -std=c99 $STRICT -c tests/compile/impl.c -o "$B/compile/impl_$cc.o"
     run "compile: implementation + KVS_TESTING, $cc -std=c99 strict" $cc -std=c99 $STRICT -DKVS_TESTING=1 -c tests/compile/impl.c -o "$B/compile/impl_testing_$cc.o"
     run "compile: KVS_NO_LOG_STRINGS + KVS_LOG_LEVEL_MAX=0, $cc strict" $cc -std=c99 $STRICT -DKVS_NO_LOG_STRINGS=1 -DKVS_LOG_LEVEL_MAX=0 -c tests/compile/impl.c -o "$B/compile/impl_nolog_$cc.o"
+    for ex in examples/*.c; do
+      [ -f "$ex" ] && run "compile: $ex, $cc -std=c99 strict" $cc -std=c99 $STRICT "$ex" -o "$B/compile/$(basename "$ex" .c)_$cc" $LIBS
+    done
   done
   for cxx in g++ clang++; do
     if ! command -v $cxx > /dev/null; then skip "compile: $cxx" "$cxx not installed"; continue; fi
@@ -95,6 +105,26 @@ if want compile; then
     skip "static analysis" "clang not installed"
   fi
   run "sections: table of contents, banners, section sizes, private prefixes" tools/check_sections.sh kvswebrtc.h
+fi
+
+# --- interoperability with real peers on loopback ----------------------------------------------
+if want interop; then
+  if ! command -v openssl > /dev/null; then
+    skip "interop: certgen checked by openssl" "openssl not installed"
+  elif [ ! -x "$B/examples/certgen" ]; then
+    fail "interop: $B/examples/certgen not built"
+  else
+    run "interop: certgen certificate checked by openssl" tests/interop/cert_openssl.sh "$B/examples/certgen"
+  fi
+  # the DTLS engine against openssl s_server / s_client: one counted test per case
+  if ! command -v openssl > /dev/null; then
+    skip "interop: dtls vs openssl" "openssl not installed"
+  elif [ ! -x "$B/interop/dtls_peer" ]; then
+    fail "interop: $B/interop/dtls_peer not built (make all)"
+  else
+    tests/interop/dtls_openssl.sh "$B/interop/dtls_peer" > "$B/interop-dtls.log" 2>&1
+    counted "$B/interop-dtls.log" $? "" "interop: tests/interop/dtls_openssl.sh"
+  fi
 fi
 
 # --- fuzz smoke runs (the long runs are `make fuzz-long`) --------------------------------------

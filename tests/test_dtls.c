@@ -425,6 +425,30 @@ static void test_dtls_hello_verify(void) {
     }
 }
 
+/* After a HelloVerifyRequest, the server's next record numbers come after the one the cookie
+   exchange used (a peer's epoch-0 replay window has seen it: OpenSSL drops a reuse). */
+static void test_dtls_hello_verify_record_numbers(void) {
+    dt_net *n = dt_new(31, 0, 0, 0, 0);
+    uint8_t buf[KVS_SIM_PKT];
+    size_t len;
+    uint64_t hvr_seq;
+    kvs_time now = n->sim.now;
+    n->ep[1].cfg.hello_verify = 1;
+    dt_start(n);
+    CHECK_EQ(kvs__dtls_output(&n->ep[0].d, buf, sizeof buf, &len, now), KVS_OK); /* ClientHello */
+    kvs__dtls_input(&n->ep[1].d, buf, len, now, NULL, NULL);
+    CHECK_EQ(kvs__dtls_output(&n->ep[1].d, buf, sizeof buf, &len, now), KVS_OK); /* cookie */
+    CHECK_EQ(buf[13], KVS__DTLS_HT_HELLO_VERIFY);
+    hvr_seq = kvs__get_u48(buf + 5);
+    kvs__dtls_input(&n->ep[0].d, buf, len, now, NULL, NULL);
+    CHECK_EQ(kvs__dtls_output(&n->ep[0].d, buf, sizeof buf, &len, now), KVS_OK); /* with cookie */
+    kvs__dtls_input(&n->ep[1].d, buf, len, now, NULL, NULL);
+    CHECK_EQ(kvs__dtls_output(&n->ep[1].d, buf, sizeof buf, &len, now), KVS_OK); /* ServerHello.. */
+    CHECK_EQ(buf[13], KVS__DTLS_HT_SERVER_HELLO);
+    CHECK(kvs__get_u48(buf + 5) > hvr_seq);
+    dt_free(n);
+}
+
 /* Extensions a DTLS 1.3 client adds: supported_versions (1.3 and 1.2), key_share (x25519, 32
    bytes), psk_key_exchange_modes, and an unknown one. */
 static const uint8_t kvs_test_dtls13_ext[] = {
@@ -649,6 +673,7 @@ static const kvs_test_case kvs_tests_dtls[] = {
     {"loss_matrix", test_dtls_loss_matrix},
     {"small_mtu", test_dtls_small_mtu},
     {"hello_verify", test_dtls_hello_verify},
+    {"hello_verify_record_numbers", test_dtls_hello_verify_record_numbers},
     {"dtls13_client_hello", test_dtls_13_client_hello},
     {"srtp_choice", test_dtls_srtp_choice},
     {"wrong_fingerprint", test_dtls_wrong_fingerprint},

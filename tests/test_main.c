@@ -13,10 +13,12 @@
 #include "test_log.c"
 #include "test_mem.c"
 #include "test_crypto.c"
+#include "test_cert.c"
 #include "test_json.c"
 #include "test_b64.c"
 #include "test_client.c"
 #include "test_dtls.c"
+#include "test_dtls_record.c"
 #include "test_srtp.c"
 #include "test_dtls_srtp.c"
 #include "test_plat_posix.c"
@@ -25,9 +27,11 @@ int main(int argc, char **argv) {
     static const kvs_test_suite suites[] = {
         KVS_TEST_SUITE("prelude", kvs_tests_prelude), KVS_TEST_SUITE("util", kvs_tests_util),
         KVS_TEST_SUITE("log", kvs_tests_log),         KVS_TEST_SUITE("mem", kvs_tests_mem),
-        KVS_TEST_SUITE("crypto", kvs_tests_crypto),   KVS_TEST_SUITE("json", kvs_tests_json),
+        KVS_TEST_SUITE("crypto", kvs_tests_crypto),   KVS_TEST_SUITE("cert", kvs_tests_cert),
+        KVS_TEST_SUITE("json", kvs_tests_json),
         KVS_TEST_SUITE("b64", kvs_tests_b64),         KVS_TEST_SUITE("client", kvs_tests_client),
-        KVS_TEST_SUITE("dtls", kvs_tests_dtls),       KVS_TEST_SUITE("srtp", kvs_tests_srtp),
+        KVS_TEST_SUITE("dtls", kvs_tests_dtls),
+        KVS_TEST_SUITE("dtls-record", kvs_tests_dtls_record),       KVS_TEST_SUITE("srtp", kvs_tests_srtp),
         KVS_TEST_SUITE("dtls-srtp", kvs_tests_dtls_srtp),
         KVS_TEST_SUITE("plat-posix", kvs_tests_plat_posix),
     };
