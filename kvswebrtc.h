@@ -18,9 +18,11 @@
   (KVS_PLATFORM_POSIX) supplies sockets, clocks and randomness for Linux, BSD and macOS programs.
 
   The subsystems land one by one; the README's status table says which are complete. This version
-  contains the foundation: result codes, logging, the memory accountant, cursors, hex / base64 /
-  CRC / percent-encoding / dates, a JSON reader and writer, the BearSSL hash and HMAC glue, IP
-  address helpers, the client skeleton and the POSIX platform.
+  contains the foundation (result codes, logging, the memory accountant, cursors, hex / base64 /
+  CRC / percent-encoding / dates, a JSON reader and writer, IP address helpers, the client
+  skeleton, the POSIX platform), the BearSSL glue (hashes, HMAC, ECDHE, ECDSA, RSA verification,
+  AES-GCM, the TLS PRF), WebRTC certificates (generation, import, fingerprints), a DTLS 1.2
+  engine for both roles with DTLS-SRTP keying, and SRTP through libsrtp2.
 
   ================================================================================================
   0.2  DO THIS
@@ -272,6 +274,7 @@
   0.9  RECENT CHANGES      (full history in README.md)
   ================================================================================================
 
+  0.2.0  DTLS 1.2 (client and server, RFC 6347 / 5764 / 7627), certificates, SRTP (libsrtp2).
   0.1.0  foundation: results, log, memory accountant, util, JSON, base64, crypto glue, POSIX layer.
 */
 
@@ -286,9 +289,9 @@
 #endif
 
 #define KVS_VERSION_MAJOR 0
-#define KVS_VERSION_MINOR 1
+#define KVS_VERSION_MINOR 2
 #define KVS_VERSION_PATCH 0
-#define KVS_VERSION_STRING "0.1.0"
+#define KVS_VERSION_STRING "0.2.0"
 
 #ifndef KVS_STATIC
 #define KVS_STATIC 0
