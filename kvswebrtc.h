@@ -4835,6 +4835,15 @@ KVS_PRIVATE void kvs__dtls_flight_pack(kvs__dtls *d, kvs__wr *w) {
     hs->tx_active = 0;
 }
 
+/* Release the handshake state (zeroed first: it holds the ephemeral key and the transcript). */
+KVS_PRIVATE void kvs__dtls_hs_free(kvs__dtls *d) {
+    if (d->hs) {
+        kvs__crypto_zero(d->hs, sizeof *d->hs);
+        kvs__mem_free(d->mem, d->hs);
+        d->hs = NULL;
+    }
+}
+
 /* The next datagram to send into buf (at most the MTU). KVS_OK with *len, or KVS_ERR_AGAIN
    when there is nothing to send. */
 KVS_PRIVATE kvs_result kvs__dtls_output(kvs__dtls *d, uint8_t *buf, size_t cap, size_t *len,
@@ -4871,9 +4880,10 @@ KVS_PRIVATE kvs_result kvs__dtls_output(kvs__dtls *d, uint8_t *buf, size_t cap, 
     kvs__dtls_flight_pack(d, &w);
     if (w.err)
         return KVS_ERR_BUFFER_TOO_SMALL;
-    if (w.len == 0) {
-        d->hs->tx_active = 0;
-        return kvs__dtls_fail(d, -1, KVS_ERR_BUFFER_TOO_SMALL); /* MTU below one fragment */
+    if (w.len == 0) { /* the MTU is below one fragment */
+        kvs_result r = kvs__dtls_fail(d, -1, KVS_ERR_BUFFER_TOO_SMALL);
+        kvs__dtls_hs_free(d);
+        return r;
     }
     *len = w.len;
     return KVS_OK;
@@ -4886,14 +4896,6 @@ KVS_PRIVATE kvs_time kvs__dtls_deadline(const kvs__dtls *d) {
     if (d->state == KVS__DTLS_ST_CONNECTED)
         return d->hs->linger_until;
     return d->hs->timer_on ? d->hs->deadline : KVS_TIME_NEVER;
-}
-
-KVS_PRIVATE void kvs__dtls_hs_free(kvs__dtls *d) {
-    if (d->hs) {
-        kvs__crypto_zero(d->hs, sizeof *d->hs);
-        kvs__mem_free(d->mem, d->hs);
-        d->hs = NULL;
-    }
 }
 
 /* Run the timers: retransmit the flight, give up after the retry budget, drop the server's
@@ -5432,6 +5434,7 @@ KVS_PRIVATE kvs_result kvs__dtls_on_client_hello(kvs__dtls *d, kvs__rd *r, uint1
     uint16_t v = kvs__rd_u16(r), prof[3];
     int np = kvs__dtls_srtp_list(d, prof), i, ecdsa = 0, null_comp = 0, sig_ok = 0, v12 = 1;
     int x25519 = 0, p256 = 0, groups_ext = 0, sigalgs_ext = 0;
+    uint32_t seen = 0;
     size_t sid, clen;
     const uint8_t *cookie;
     kvs__rd suites, comp, ext;
@@ -5490,8 +5493,13 @@ KVS_PRIVATE kvs_result kvs__dtls_on_client_hello(kvs__dtls *d, kvs__rd *r, uint1
     while (kvs__rd_left(&ext)) {
         uint16_t type = kvs__rd_u16(&ext);
         kvs__rd e = kvs__rd_sub(&ext, kvs__rd_u16(&ext)), l;
-        if (!kvs__rd_ok(&ext))
+        uint32_t bit = type == KVS__DTLS_EXT_GROUPS ? 1u : type == KVS__DTLS_EXT_POINT_FORMATS ? 2u
+                       : type == KVS__DTLS_EXT_SIG_ALGS ? 4u : type == KVS__DTLS_EXT_USE_SRTP ? 8u
+                       : type == KVS__DTLS_EXT_EMS ? 16u : type == KVS__DTLS_EXT_RENEG ? 32u
+                       : type == KVS__DTLS_EXT_VERSIONS ? 64u : 0u;
+        if (!kvs__rd_ok(&ext) || (seen & bit)) /* one extension of a type (RFC 5246 7.4.1.4) */
             return kvs__dtls_bad(d, KVS__DTLS_HT_CLIENT_HELLO);
+        seen |= bit;
         switch (type) {
         case KVS__DTLS_EXT_GROUPS:
             groups_ext = 1;
@@ -5723,18 +5731,34 @@ KVS_PRIVATE kvs_result kvs__dtls_on_message(kvs__dtls *d, int type, uint16_t mse
     return kvs__dtls_fail(d, KVS__DTLS_AL_UNEXPECTED_MESSAGE, KVS_ERR_PROTOCOL);
 }
 
+KVS_PRIVATE void kvs__dtls_slot_release(kvs__dtls_hs *hs, kvs__dtls_slot *s);
+
 /* The reassembly slot of message mseq: found, or made for (type, len); NULL when it cannot be
-   kept (no slot or arena room, or a fragment that disagrees with earlier ones). */
+   kept (no slot or arena room, or a fragment that disagrees with earlier ones). The message the
+   handshake waits for (recv_seq) always gets a slot: a slot of it that disagrees, and when room
+   is short the messages kept ahead of it, are dropped (the peer sends them again), so a forged
+   or stale fragment cannot wedge the reassembly. */
 KVS_PRIVATE kvs__dtls_slot *kvs__dtls_slot_get(kvs__dtls_hs *hs, uint16_t mseq, int type,
                                                uint32_t len) {
     kvs__dtls_slot *free_slot = NULL;
     int i;
     for (i = 0; i < KVS__DTLS_SLOTS; i++) {
         kvs__dtls_slot *s = &hs->slot[i];
-        if (s->used && s->seq == mseq)
-            return (s->type == type && s->len == len) ? s : NULL;
+        if (s->used && s->seq == mseq) {
+            if (s->type == type && s->len == len)
+                return s;
+            if (mseq != hs->recv_seq)
+                return NULL;
+            kvs__dtls_slot_release(hs, s);
+        }
         if (!s->used && !free_slot)
             free_slot = s;
+    }
+    if ((!free_slot || len > sizeof hs->arena - hs->arena_used) && mseq == hs->recv_seq) {
+        for (i = 0; i < KVS__DTLS_SLOTS; i++)
+            if (hs->slot[i].used)
+                kvs__dtls_slot_release(hs, &hs->slot[i]);
+        free_slot = &hs->slot[0];
     }
     if (!free_slot || len > sizeof hs->arena - hs->arena_used)
         return NULL;
@@ -5850,11 +5874,16 @@ KVS_PRIVATE kvs_result kvs__dtls_plaintext(kvs__dtls *d, int type, uint16_t epoc
                 KVS__LOG_DEBUG(d->log, DTLS_BAD_RECORD);
                 return KVS_OK;
             }
+            if (ht == KVS__DTLS_HT_FINISHED && epoch == 0) {
+                /* the Finished comes under the new keys (RFC 5246 7.4.9, RFC 6347 4.1) */
+                d->st.dropped_epoch++;
+                KVS__LOG_DEBUG(d->log, DTLS_BAD_RECORD);
+                continue;
+            }
             res = kvs__dtls_on_fragment(d, ht, len, mseq, off, frag, fl, rseq, now);
             if (res != KVS_OK)
                 return res;
         }
-        (void)epoch;
         return KVS_OK;
     case KVS__DTLS_CT_CCS:
         if (n != 1 || p[0] != 1)

@@ -449,6 +449,34 @@ static void test_dtls_hello_verify_record_numbers(void) {
     dt_free(n);
 }
 
+/* One forged or stale fragment must not wedge the reassembly: a claim of a huge message ahead of
+   the expected one, or a first fragment of the expected message with another length, arriving
+   before the genuine flight. */
+static void test_dtls_forged_fragments(void) {
+    static const uint8_t forged[2][26] = {
+        /* handshake record, epoch 0, seq 0, 12 bytes: ClientHello seq 1, length 8192, empty */
+        {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 1, 0, 0x20, 0, 0, 1, 0, 0, 0, 0, 0, 0},
+        /* 13 bytes: ClientHello seq 0 claiming 8 bytes, the first byte of it */
+        {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 13, 1, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0x42}};
+    static const size_t flen[2] = {25, 26};
+    int k;
+    for (k = 0; k < 2; k++) {
+        dt_net *n = dt_new(37 + (uint64_t)k, 0, 0, 0, 0);
+        uint8_t buf[26];
+        int i, kept = 0;
+        dt_start(n);
+        memcpy(buf, forged[k], flen[k]);
+        CHECK_EQ(kvs__dtls_input(&n->ep[1].d, buf, flen[k], n->sim.now, NULL, NULL), KVS_OK);
+        for (i = 0; i < KVS__DTLS_SLOTS; i++)
+            kept |= n->ep[1].d.hs->slot[i].used;
+        CHECK(kept); /* the forgery did take a slot */
+        CHECK_EQ(n->ep[1].d.st.dropped_malformed, 0);
+        CHECK(dt_handshake_ok(n, KVS_SEC(10)));
+        CHECK_EQ(n->ep[0].d.st.flights_retransmitted, 0); /* not even a delay */
+        dt_free(n);
+    }
+}
+
 /* Extensions a DTLS 1.3 client adds: supported_versions (1.3 and 1.2), key_share (x25519, 32
    bytes), psk_key_exchange_modes, and an unknown one. */
 static const uint8_t kvs_test_dtls13_ext[] = {
@@ -674,6 +702,7 @@ static const kvs_test_case kvs_tests_dtls[] = {
     {"small_mtu", test_dtls_small_mtu},
     {"hello_verify", test_dtls_hello_verify},
     {"hello_verify_record_numbers", test_dtls_hello_verify_record_numbers},
+    {"forged_fragments", test_dtls_forged_fragments},
     {"dtls13_client_hello", test_dtls_13_client_hello},
     {"srtp_choice", test_dtls_srtp_choice},
     {"wrong_fingerprint", test_dtls_wrong_fingerprint},
