@@ -73,10 +73,13 @@
     [21] >>dtls           DTLS 1.2: record layer, flights, timers, key schedule, exporter
     [22] >>dtls-hs        DTLS 1.2 handshake: messages, reassembly, input, init/send/close
     [23] >>srtp           SRTP over libsrtp2: DTLS-SRTP keys, protect / unprotect in place
-    [24] >>client         the client object: platform, configuration, accounting
-    [25] >>api            public entry points: validate arguments, then call the sections above
-    [26] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [27] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [24] >>sctp           SCTP association: setup, DATA/SACK, congestion, PR-SCTP, stream reset
+    [25] >>sctp-data      SCTP data: DATA, SACK, congestion control, FORWARD-TSN
+    [26] >>sctp-io        SCTP stream reset, shutdown, packet input / output, timers
+    [27] >>client         the client object: platform, configuration, accounting
+    [28] >>api            public entry points: validate arguments, then call the sections above
+    [29] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [30] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -145,6 +148,7 @@
                                                      formatted into (longer lines are truncated)
     KVS_MEM_FILL             0 (1 testing)    impl   1: fill new blocks with 0xAA, freed with 0x55
     KVS_MAX_PEERS            10               all    upper bound of kvs_config.max_peers
+    KVS_SCTP_MAX_STREAMS     64               all    SCTP streams (data channels) in use at once
     KVS_DTLS_REASM_MAX       8192             all    bytes of DTLS handshake messages reassembled
                                                      at once (bounds a peer's certificate chain)
     KVS_JSON_MAX_DEPTH       32               impl   JSON nesting limit (at most 64); bounds the
@@ -410,7 +414,15 @@ typedef enum kvs_result {
     X(SRTP_AUTH_FAILED, "SRTP/SRTCP authentication failed: packet dropped")                      \
     X(SRTP_REPLAY, "SRTP/SRTCP packet replayed or older than the replay window: dropped")        \
     X(SRTP_MALFORMED, "SRTP/SRTCP packet too short or malformed: dropped")                       \
-    X(SRTP_LIBRARY, "message from libsrtp2")
+    X(SRTP_LIBRARY, "message from libsrtp2")                                                     \
+    X(SCTP_UP, "SCTP association established")                                                   \
+    X(SCTP_ABORTED, "SCTP peer aborted the association")                                         \
+    X(SCTP_TIMEOUT, "SCTP peer stopped answering: association failed")                           \
+    X(SCTP_PROTOCOL, "SCTP peer violated the protocol or a limit")                               \
+    X(SCTP_RESTART, "SCTP peer restarted the association: aborted")                              \
+    X(SCTP_BAD_PACKET, "SCTP packet or chunk dropped (checksum, tag, format)")                   \
+    X(SCTP_PEER_ERROR, "SCTP peer reported an error")                                            \
+    X(SCTP_DROPPED_MESSAGE, "SCTP message dropped on delivery")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -6643,7 +6655,1943 @@ KVS_PRIVATE kvs_result kvs__srtp_unprotect_rtcp(kvs__srtp *s, uint8_t *pkt, size
     return kvs__srtp_unprotect(s, pkt, len, out_len, 1);
 }
 
-/* ==== [24] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [24] >>sctp  SCTP for data channels (RFC 4960 subset over DTLS, RFC 8261) ============== */
+/* depends on: >>prelude, >>util (CRC-32c), >>log, >>mem, >>crypto.  entry points: none yet (the
+   peer drives it, >>dcep sits on top).
+   A sans-IO SCTP association as WebRTC data channels use it: packets in (kvs__sctp_input, the
+   plaintext of DTLS application records), packets out (kvs__sctp_output), a deadline
+   (kvs__sctp_deadline / kvs__sctp_timeout), messages in and out per stream.
+   Implemented (RFC 4960 unless said):
+   - association setup: INIT / INIT-ACK with a state cookie signed by HMAC-SHA256 (the responder
+     keeps no state before COOKIE-ECHO; cookies live 60 s), COOKIE-ECHO / COOKIE-ACK, both sides
+     initiating at once (WebRTC peers do) and the other collision cases of section 5.2 (a peer
+     restart is refused with an ABORT: a data channel association is not restarted);
+     verification tags checked on every packet (section 8.5, with the T-bit rules); CRC-32c on
+     every packet (appendix B: stored least significant byte first).
+   - DATA and SACK: TSNs, stream ids, stream sequence numbers, PPIDs; SACK with gap blocks and up
+     to 16 duplicate TSNs; delayed SACK (every second packet or 200 ms, at once on a gap or a
+     duplicate); RTO from RTT samples (Karn's rule) with min / max and back-off; T3-rtx; fast
+     retransmit on the third miss indication with one fast recovery per loss episode (section
+     7.2.4); cwnd / ssthresh slow start and congestion avoidance (section 7.2); the peer's rwnd
+     with a zero-window probe; bundling of control chunks and DATA up to the MTU (the size of an
+     SCTP packet, 1200 bytes by default).
+   - messages: fragmentation and reassembly up to max_message (256 KiB by default; a larger
+     incoming message aborts the association), ordered delivery per stream by SSN and unordered
+     delivery; fragments of a message must carry consecutive TSNs (no I-DATA, RFC 8260).
+   - partial reliability (RFC 3758): per message, a maximum number of retransmissions or a
+     lifetime; abandoned chunks are skipped with FORWARD-TSN, whose stream / SSN pairs let the
+     receiver go on with ordered streams; received FORWARD-TSN handled.
+   - stream reset (RFC 6525): outgoing and incoming SSN reset requests and their responses, with
+     retransmission, to close a data channel (RFC 8831 section 6.7).
+   - SHUTDOWN / SHUTDOWN-ACK / SHUTDOWN-COMPLETE, ABORT (sent and received: both sides report it),
+     ERROR chunks (received: logged), HEARTBEAT answered (and sent when idle, for RTT and
+     liveness), unknown chunk types and parameters handled by their two upper bits.
+   Memory: bounded by the configuration. Outgoing messages are cut into chunks allocated from the
+   client's accountant; send_buffer caps the bytes queued or in flight (a full buffer makes
+   kvs__sctp_send return KVS_ERR_AGAIN, and the "buffered low" callback follows when it drains).
+   Incoming chunks are held until their message is delivered, capped by recv_buffer (which is also
+   the advertised receive window); the TSN window tracks KVS__SCTP_WINDOW chunks above the
+   cumulative ack; at most KVS_SCTP_MAX_STREAMS streams are in use at once.
+   Left out: multi-homing (one path, as over DTLS), ECN, authentication chunks (RFC 4895), I-DATA
+   (RFC 8260), adding streams (RFC 6525 section 4.5), stream schedulers beyond FIFO.               */
+
+#ifndef KVS_SCTP_MAX_STREAMS
+#define KVS_SCTP_MAX_STREAMS 64 /* streams (data channels x 1) in use at once per association */
+#endif
+
+#define KVS__SCTP_DATA 0
+#define KVS__SCTP_INIT 1
+#define KVS__SCTP_INIT_ACK 2
+#define KVS__SCTP_SACK 3
+#define KVS__SCTP_HEARTBEAT 4
+#define KVS__SCTP_HEARTBEAT_ACK 5
+#define KVS__SCTP_ABORT 6
+#define KVS__SCTP_SHUTDOWN 7
+#define KVS__SCTP_SHUTDOWN_ACK 8
+#define KVS__SCTP_ERROR 9
+#define KVS__SCTP_COOKIE_ECHO 10
+#define KVS__SCTP_COOKIE_ACK 11
+#define KVS__SCTP_SHUTDOWN_COMPLETE 14
+#define KVS__SCTP_RECONFIG 130
+#define KVS__SCTP_FORWARD_TSN 192
+
+#define KVS__SCTP_P_COOKIE 7
+#define KVS__SCTP_P_UNRECOGNIZED 8
+#define KVS__SCTP_P_HB_INFO 1
+#define KVS__SCTP_P_FORWARD_TSN 0xc000u
+#define KVS__SCTP_P_EXTENSIONS 0x8008u
+#define KVS__SCTP_P_OUT_RESET 13
+#define KVS__SCTP_P_IN_RESET 14
+#define KVS__SCTP_P_RECONF_RESP 16
+
+#define KVS__SCTP_DATA_U 0x04
+#define KVS__SCTP_DATA_B 0x02
+#define KVS__SCTP_DATA_E 0x01
+
+/* association states */
+#define KVS__SCTP_CLOSED 0
+#define KVS__SCTP_COOKIE_WAIT 1
+#define KVS__SCTP_COOKIE_ECHOED 2
+#define KVS__SCTP_ESTABLISHED 3
+#define KVS__SCTP_SHUTDOWN_PENDING 4
+#define KVS__SCTP_SHUTDOWN_SENT 5
+#define KVS__SCTP_SHUTDOWN_RECEIVED 6
+#define KVS__SCTP_SHUTDOWN_ACK_SENT 7
+
+/* outgoing chunk states */
+#define KVS__SCTP_C_QUEUED 0    /* not sent yet */
+#define KVS__SCTP_C_FLIGHT 1    /* sent, not acknowledged */
+#define KVS__SCTP_C_GAP_ACKED 2 /* acknowledged by a gap block (may be revoked) */
+#define KVS__SCTP_C_RTX 3       /* to be sent again */
+#define KVS__SCTP_C_ABANDONED 4 /* given up (partial reliability): skipped by FORWARD-TSN */
+
+#define KVS__SCTP_COMMON 12        /* common header */
+#define KVS__SCTP_DATA_HDR 16      /* DATA chunk header */
+#define KVS__SCTP_WINDOW 2048      /* TSNs tracked above the cumulative ack (receiver) */
+#define KVS__SCTP_COOKIE_LIFE KVS_SEC(60)
+#define KVS__SCTP_COOKIE_LEN 64    /* the state cookie we issue */
+#define KVS__SCTP_MAX_DUPS 16
+#define KVS__SCTP_MAX_GAPS 64
+#define KVS__SCTP_SACK_DELAY KVS_MSEC(200)
+#define KVS__SCTP_RELIABLE 0xffffffffu
+
+typedef struct kvs__sctp_cfg {
+    uint16_t local_port, remote_port; /* 0 = 5000 (the WebRTC default, a=sctp-port) */
+    size_t mtu;                       /* largest SCTP packet; 0 = 1200 */
+    uint32_t max_message;             /* largest message either way; 0 = 256 KiB */
+    uint32_t send_buffer;             /* bytes queued or in flight; 0 = 1 MiB */
+    uint32_t recv_buffer;             /* bytes held for reassembly = our window; 0 = max_message
+                                         + 64 KiB */
+    kvs_time rto_initial, rto_min, rto_max; /* 0 = 1 s, 400 ms, 60 s */
+    int max_init_retransmits;         /* INIT / COOKIE-ECHO attempts; 0 = 8 */
+    int max_retransmits;              /* consecutive T3 expiries before the association fails;
+                                         0 = 10 */
+    kvs_time heartbeat;               /* idle time before a HEARTBEAT; 0 = 30 s */
+} kvs__sctp_cfg;
+
+/* One DATA chunk, outgoing (queued or in flight) or incoming (held until delivered); the
+   payload follows the struct in the same allocation. */
+typedef struct kvs__sctp_chunk {
+    struct kvs__sctp_chunk *next;
+    uint32_t tsn, ppid, msg;  /* msg: the message it belongs to (outgoing) */
+    uint32_t max_rtx;         /* partial reliability: retransmissions allowed (RELIABLE = any) */
+    uint16_t sid, ssn, len;
+    uint8_t flags, state, miss, rtx, fast, counted, seen;
+    kvs_time sent_at, expires; /* expires: lifetime limit (KVS_TIME_NEVER = none) */
+} kvs__sctp_chunk;
+
+#define KVS__SCTP_PAYLOAD(c) ((uint8_t *)((c) + 1))
+
+/* Per stream in use. */
+typedef struct kvs__sctp_stream {
+    uint16_t sid, out_ssn, in_ssn;
+    uint8_t used;
+    uint8_t reset_out;   /* an outgoing reset is wanted / requested for it */
+    uint8_t reset_in;    /* the peer's reset of its outgoing side waits for reset_tsn */
+    uint32_t reset_tsn;  /* incoming reset: applies once the cumulative ack reaches this TSN */
+    uint32_t buffered;   /* bytes of this stream queued or in flight */
+    uint16_t pending;    /* complete ordered messages waiting for an earlier SSN */
+} kvs__sctp_stream;
+
+typedef struct kvs__sctp_cb {
+    void *ctx;
+    void (*up)(void *ctx);                                   /* association established */
+    void (*down)(void *ctx, kvs_result why);                 /* aborted, timed out, shut down */
+    void (*message)(void *ctx, uint16_t sid, uint32_t ppid, const uint8_t *p, size_t n);
+    void (*stream_reset)(void *ctx, uint16_t sid);           /* the peer reset (closed) a stream */
+    void (*buffered_low)(void *ctx);                          /* the send buffer drained below half */
+} kvs__sctp_cb;
+
+typedef struct kvs__sctp_stats {
+    uint32_t messages_sent, messages_received;
+    uint64_t bytes_sent, bytes_received;
+    uint32_t packets_sent, packets_received, packets_dropped; /* dropped: bad CRC, tag, format */
+    uint32_t retransmissions, fast_retransmits, t3_expiries, abandoned;
+    kvs_time srtt, rto;
+    uint32_t cwnd, ssthresh, peer_rwnd, flight;
+} kvs__sctp_stats;
+
+typedef struct kvs__sctp {
+    kvs__sctp_cfg cfg;
+    kvs__sctp_cb cb;
+    kvs__rng *rng;
+    kvs__log *log;
+    kvs__mem *mem;
+    int state;
+    kvs_result error;
+    uint8_t secret[32];          /* cookie HMAC key */
+    uint32_t my_tag, peer_tag;
+    uint32_t my_init_tsn;        /* kept for the INIT we sent (collisions) */
+    uint16_t peer_streams_in, peer_streams_out;
+    /* timers */
+    kvs_time t1, t3, t2, tsack, thb, treconf, now;
+    int init_tries, t3_tries, t2_tries, reconf_tries;
+    kvs_time rto, srtt, rttvar;
+    int rtt_any;
+    /* sender */
+    uint32_t next_tsn;           /* next TSN to assign */
+    uint32_t peer_cum;           /* the peer's cumulative ack (last acked TSN) */
+    uint32_t adv_peer_ack;       /* advanced peer ack point (RFC 3758) */
+    uint32_t cwnd, ssthresh, partial_acked, flight, peer_rwnd;
+    uint32_t queued_bytes;       /* payload bytes queued or in flight */
+    uint32_t next_msg;
+    int in_recovery;
+    uint32_t recovery_tsn;       /* fast recovery exit point */
+    int need_fwd_tsn, low_armed;
+    kvs__sctp_chunk *q_head, *q_tail;       /* queued, not sent (TSN order once assigned) */
+    kvs__sctp_chunk *f_head, *f_tail;       /* sent, not yet cumulatively acked, TSN order */
+    /* receiver */
+    uint32_t cum_tsn;            /* our cumulative ack (last TSN received in sequence) */
+    uint8_t rx_bits[KVS__SCTP_WINDOW / 8];  /* TSNs cum_tsn+1.. received */
+    kvs__sctp_chunk *rx[KVS__SCTP_WINDOW];  /* held chunks by TSN */
+    uint32_t rx_bytes;           /* payload bytes held */
+    uint32_t dups[KVS__SCTP_MAX_DUPS];
+    int ndups, sack_due, sack_now, data_pkts;
+    /* streams */
+    kvs__sctp_stream streams[KVS_SCTP_MAX_STREAMS];
+    /* stream reset (RFC 6525) */
+    uint32_t reconf_seq;         /* our next request sequence number */
+    uint32_t peer_reconf_seq;    /* the peer's next expected request sequence number */
+    int reconf_out;              /* a request of ours is outstanding */
+    int reconf_resend;           /* its timer fired: send it again */
+    uint16_t reconf_sids[KVS_SCTP_MAX_STREAMS];
+    int reconf_n;
+    uint32_t reconf_last_tsn;
+    uint32_t resp_seq, resp_result;
+    int resp_pending;
+    int deferred;                /* a peer reset request waits for the cumulative ack */
+    uint32_t deferred_seq, deferred_tsn;
+    uint32_t implicit_resp;      /* the peer's incoming-reset request our next request answers */
+    int implicit_pending;
+    /* control chunks to send */
+    int send_init, send_cookie_ack, send_shutdown, send_shutdown_ack, send_shutdown_complete;
+    int send_abort, send_cookie, send_hb_ack, send_hb;
+    uint8_t cookie[KVS__SCTP_COOKIE_LEN * 2]; /* the peer's cookie to echo (as received) */
+    size_t cookie_len;
+    uint8_t initack[256];        /* an INIT-ACK to send (stateless answer) */
+    size_t initack_len;
+    uint8_t hb_ack[64];          /* heartbeat info to echo */
+    size_t hb_ack_len;
+    int shutdown_wanted;
+    kvs__sctp_stats st;
+} kvs__sctp;
+
+/* --- serial number arithmetic (RFC 1982) on TSNs and SSNs --------------------------------- */
+
+KVS_PRIVATE int kvs__sctp_lt(uint32_t a, uint32_t b) {
+    return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+KVS_PRIVATE int kvs__sctp_le(uint32_t a, uint32_t b) {
+    return a == b || kvs__sctp_lt(a, b);
+}
+KVS_PRIVATE int kvs__sctp_ssn_lt(uint16_t a, uint16_t b) {
+    return a != b && (uint16_t)(b - a) < 0x8000u;
+}
+
+/* --- packets --------------------------------------------------------------------------------- */
+
+/* Start a packet: common header with the verification tag; the checksum is set at the end. */
+KVS_PRIVATE void kvs__sctp_pkt_begin(const kvs__sctp *s, kvs__wr *w, uint32_t tag) {
+    kvs__wr_u16(w, s->cfg.local_port);
+    kvs__wr_u16(w, s->cfg.remote_port);
+    kvs__wr_u32(w, tag);
+    kvs__wr_u32(w, 0);
+}
+
+/* CRC-32c over the packet with a zero checksum field, stored least significant byte first. */
+KVS_PRIVATE void kvs__sctp_pkt_end(uint8_t *p, size_t n) {
+    kvs__put_u32le(p + 8, kvs__util_crc32c(0, p, n));
+}
+
+/* 1 when the checksum of a received packet is right. */
+KVS_PRIVATE int kvs__sctp_crc_ok(const uint8_t *p, size_t n) {
+    static const uint8_t zero[4] = {0, 0, 0, 0};
+    uint32_t c = kvs__util_crc32c(0, p, 8);
+    c = kvs__util_crc32c(c, zero, 4);
+    c = kvs__util_crc32c(c, p + 12, n - 12);
+    return c == kvs__get_u32le(p + 8);
+}
+
+/* Begin a chunk; returns its offset for kvs__sctp_chunk_end. */
+KVS_PRIVATE size_t kvs__sctp_chunk_begin(kvs__wr *w, int type, int flags) {
+    size_t at = w->len;
+    kvs__wr_u8(w, (uint8_t)type);
+    kvs__wr_u8(w, (uint8_t)flags);
+    kvs__wr_u16(w, 0);
+    return at;
+}
+
+/* Set the chunk length (unpadded) and pad to 4 bytes. */
+KVS_PRIVATE void kvs__sctp_chunk_end(kvs__wr *w, size_t at) {
+    size_t len = w->len - at;
+    kvs__wr_patch_u16(w, at + 2, (uint16_t)len);
+    kvs__wr_fill(w, 0, (4u - (len & 3u)) & 3u);
+}
+
+/* Write a parameter (type, length, value, padding). */
+KVS_PRIVATE void kvs__sctp_param(kvs__wr *w, uint16_t type, const void *v, size_t n) {
+    kvs__wr_u16(w, type);
+    kvs__wr_u16(w, (uint16_t)(4 + n));
+    kvs__wr_bytes(w, v, n);
+    kvs__wr_fill(w, 0, (4u - (n & 3u)) & 3u);
+}
+
+/* Look up a stream in use, optionally adding it. NULL when absent (or the table is full). */
+KVS_PRIVATE kvs__sctp_stream *kvs__sctp_stream_get(kvs__sctp *s, uint16_t sid, int add) {
+    kvs__sctp_stream *free_st = NULL;
+    int i;
+    for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++) {
+        kvs__sctp_stream *t = &s->streams[i];
+        if (t->used && t->sid == sid)
+            return t;
+        if (!t->used && !free_st)
+            free_st = t;
+    }
+    if (!add || !free_st)
+        return NULL;
+    KVS_MEMSET(free_st, 0, sizeof *free_st);
+    free_st->used = 1;
+    free_st->sid = sid;
+    return free_st;
+}
+
+/* --- association lifecycle ------------------------------------------------------------------- */
+
+/* The association is over: release every chunk, report once. */
+KVS_PRIVATE void kvs__sctp_free_chunks(kvs__sctp *s) {
+    kvs__sctp_chunk *c, *n;
+    int i;
+    for (c = s->q_head; c; c = n) {
+        n = c->next;
+        kvs__mem_free(s->mem, c);
+    }
+    for (c = s->f_head; c; c = n) {
+        n = c->next;
+        kvs__mem_free(s->mem, c);
+    }
+    s->q_head = s->q_tail = s->f_head = s->f_tail = NULL;
+    for (i = 0; i < KVS__SCTP_WINDOW; i++) {
+        if (s->rx[i]) {
+            kvs__mem_free(s->mem, s->rx[i]);
+            s->rx[i] = NULL;
+        }
+    }
+    s->rx_bytes = 0;
+    s->queued_bytes = 0;
+    s->flight = 0;
+}
+
+KVS_PRIVATE void kvs__sctp_down(kvs__sctp *s, kvs_result why) {
+    int was = s->state;
+    s->state = KVS__SCTP_CLOSED;
+    s->error = why;
+    s->t1 = s->t2 = s->t3 = s->tsack = s->thb = s->treconf = KVS_TIME_NEVER;
+    kvs__sctp_free_chunks(s);
+    if (was != KVS__SCTP_CLOSED && s->cb.down)
+        s->cb.down(s->cb.ctx, why);
+}
+
+/* Abort: send ABORT (once) and go down. */
+KVS_PRIVATE void kvs__sctp_abort(kvs__sctp *s, kvs_result why) {
+    if (s->state == KVS__SCTP_CLOSED && !s->peer_tag)
+        return;
+    s->send_abort = 1;
+    kvs__sctp_down(s, why);
+}
+
+KVS_PRIVATE kvs_result kvs__sctp_init(kvs__sctp *s, const kvs__sctp_cfg *cfg, const kvs__sctp_cb *cb,
+                                      kvs__rng *rng, kvs__log *lg, kvs__mem *mem, kvs_time now) {
+    uint8_t r[8];
+    kvs_result res;
+    int i;
+    KVS_MEMSET(s, 0, sizeof *s);
+    s->cfg = *cfg;
+    if (cb)
+        s->cb = *cb;
+    s->rng = rng;
+    s->log = lg;
+    s->mem = mem;
+    s->now = now;
+    if (!s->cfg.local_port)
+        s->cfg.local_port = 5000;
+    if (!s->cfg.remote_port)
+        s->cfg.remote_port = 5000;
+    if (!s->cfg.mtu)
+        s->cfg.mtu = 1200;
+    if (!s->cfg.max_message)
+        s->cfg.max_message = 256 * 1024;
+    if (!s->cfg.send_buffer)
+        s->cfg.send_buffer = 1024 * 1024;
+    if (!s->cfg.recv_buffer)
+        s->cfg.recv_buffer = s->cfg.max_message + 64 * 1024;
+    if (!s->cfg.rto_initial)
+        s->cfg.rto_initial = KVS_SEC(1);
+    if (!s->cfg.rto_min)
+        s->cfg.rto_min = KVS_MSEC(400); /* above the peer's 200 ms delayed SACK */
+    if (!s->cfg.rto_max)
+        s->cfg.rto_max = KVS_SEC(60);
+    if (!s->cfg.max_init_retransmits)
+        s->cfg.max_init_retransmits = 8;
+    if (!s->cfg.max_retransmits)
+        s->cfg.max_retransmits = 10;
+    if (!s->cfg.heartbeat)
+        s->cfg.heartbeat = KVS_SEC(30);
+    if (s->cfg.mtu < 256 || s->cfg.mtu > 65535 || s->cfg.recv_buffer < s->cfg.max_message ||
+        s->cfg.max_message < 1 || s->cfg.send_buffer < 1)
+        return KVS_ERR_INVALID_ARG;
+    /* our tag and initial TSN are fixed for the object: every INIT and INIT-ACK we send carries
+       them, so any cookie we issued matches (RFC 4960 5.2.1 asks the same of a colliding INIT) */
+    res = kvs__crypto_random(rng, s->secret, sizeof s->secret);
+    if (res == KVS_OK)
+        res = kvs__crypto_random(rng, r, sizeof r);
+    if (res != KVS_OK)
+        return res;
+    s->my_tag = kvs__get_u32(r);
+    if (!s->my_tag)
+        s->my_tag = 1;
+    s->my_init_tsn = kvs__get_u32(r + 4);
+    s->next_tsn = s->my_init_tsn;
+    s->peer_cum = s->adv_peer_ack = s->my_init_tsn - 1;
+    s->reconf_seq = s->my_init_tsn;
+    s->rto = s->cfg.rto_initial;
+    s->t1 = s->t2 = s->t3 = s->tsack = s->thb = s->treconf = KVS_TIME_NEVER;
+    s->state = KVS__SCTP_CLOSED;
+    for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++)
+        s->streams[i].used = 0;
+    return KVS_OK;
+}
+
+KVS_PRIVATE void kvs__sctp_deinit(kvs__sctp *s) {
+    kvs__sctp_free_chunks(s);
+    kvs__crypto_zero(s, sizeof *s);
+}
+
+/* Start the association (WebRTC: both sides do, RFC 8831 section 6). */
+KVS_PRIVATE kvs_result kvs__sctp_connect(kvs__sctp *s, kvs_time now) {
+    if (s->state != KVS__SCTP_CLOSED || s->peer_tag)
+        return KVS_ERR_STATE;
+    s->state = KVS__SCTP_COOKIE_WAIT;
+    s->send_init = 1;
+    s->init_tries = 0;
+    s->t1 = now + s->rto;
+    return KVS_OK;
+}
+
+/* INIT or INIT-ACK body: our tag, window, streams, initial TSN, and the extensions we use. */
+KVS_PRIVATE void kvs__sctp_put_init(const kvs__sctp *s, kvs__wr *w) {
+    static const uint8_t ext[2] = {KVS__SCTP_FORWARD_TSN, KVS__SCTP_RECONFIG};
+    kvs__wr_u32(w, s->my_tag);
+    kvs__wr_u32(w, s->cfg.recv_buffer);
+    kvs__wr_u16(w, 65535); /* outbound streams: WebRTC channels use ids up to 65534 */
+    kvs__wr_u16(w, 65535); /* inbound streams */
+    kvs__wr_u32(w, s->my_init_tsn);
+    kvs__sctp_param(w, KVS__SCTP_P_FORWARD_TSN, NULL, 0);
+    kvs__sctp_param(w, KVS__SCTP_P_EXTENSIONS, ext, sizeof ext);
+}
+
+/* The state cookie of an INIT-ACK: what establishing needs, signed, with its creation time. */
+KVS_PRIVATE void kvs__sctp_make_cookie(const kvs__sctp *s, uint8_t out[KVS__SCTP_COOKIE_LEN],
+                                       uint32_t peer_tag, uint32_t peer_tsn, uint32_t peer_rwnd,
+                                       uint16_t peer_os, uint16_t peer_mis, int fwd, int reconf) {
+    uint8_t mac[32];
+    kvs__put_u64(out, s->now);
+    kvs__put_u32(out + 8, s->my_tag);
+    kvs__put_u32(out + 12, peer_tag);
+    kvs__put_u32(out + 16, s->my_init_tsn);
+    kvs__put_u32(out + 20, peer_tsn);
+    kvs__put_u32(out + 24, peer_rwnd);
+    kvs__put_u16(out + 28, peer_os);
+    kvs__put_u16(out + 30, peer_mis);
+    out[32] = (uint8_t)fwd;
+    out[33] = (uint8_t)reconf;
+    KVS_MEMSET(out + 34, 0, 10);
+    kvs__crypto_hmac_sha256(s->secret, sizeof s->secret, out, 44, mac);
+    KVS_MEMCPY(out + 44, mac, 20);
+    kvs__crypto_zero(mac, sizeof mac);
+}
+
+/* Parse the parameters of an INIT / INIT-ACK: FORWARD-TSN and RE-CONFIG support, the cookie.
+   Returns 0 when the chunk must be dropped (a parameter says "stop"), 1 otherwise. */
+KVS_PRIVATE int kvs__sctp_init_params(kvs__rd *r, int *fwd, int *reconf, const uint8_t **cookie,
+                                      size_t *cookie_len) {
+    *fwd = *reconf = 0;
+    *cookie = NULL;
+    *cookie_len = 0;
+    while (kvs__rd_left(r) >= 4) {
+        uint16_t type = kvs__rd_u16(r), len = kvs__rd_u16(r);
+        kvs__rd v;
+        if (len < 4)
+            return 0;
+        v = kvs__rd_sub(r, (size_t)len - 4);
+        kvs__rd_skip(r, KVS__MIN((size_t)((4u - (len & 3u)) & 3u), kvs__rd_left(r)));
+        if (!kvs__rd_ok(&v))
+            return 0;
+        if (type == KVS__SCTP_P_FORWARD_TSN) {
+            *fwd = 1;
+        } else if (type == KVS__SCTP_P_EXTENSIONS) {
+            while (kvs__rd_left(&v)) {
+                uint8_t t = kvs__rd_u8(&v);
+                *fwd |= t == KVS__SCTP_FORWARD_TSN;
+                *reconf |= t == KVS__SCTP_RECONFIG;
+            }
+        } else if (type == KVS__SCTP_P_COOKIE) {
+            *cookie = v.p;
+            *cookie_len = kvs__rd_left(&v);
+        } else if (!(type & 0x8000u)) {
+            return 0; /* upper bit 0: stop processing (the 01 case would also report it) */
+        }
+    }
+    return 1;
+}
+
+/* Established: the peer's side is known. */
+KVS_PRIVATE void kvs__sctp_establish(kvs__sctp *s, uint32_t peer_tag, uint32_t peer_tsn,
+                                     uint32_t peer_rwnd, uint16_t peer_os, uint16_t peer_mis) {
+    uint32_t mtu = (uint32_t)s->cfg.mtu;
+    s->peer_tag = peer_tag;
+    s->cum_tsn = peer_tsn - 1;
+    s->peer_reconf_seq = peer_tsn;
+    s->peer_rwnd = peer_rwnd;
+    s->peer_streams_in = peer_mis;
+    s->peer_streams_out = peer_os;
+    s->cwnd = KVS__MIN(4 * mtu, KVS__MAX(2 * mtu, 4380u));
+    s->ssthresh = peer_rwnd;
+    s->state = KVS__SCTP_ESTABLISHED;
+    s->t1 = KVS_TIME_NEVER;
+    s->thb = s->now + s->cfg.heartbeat;
+    KVS__LOGF_INFO(s->log, SCTP_UP, "peer window %lu, streams %u/%u", (unsigned long)peer_rwnd,
+                   (unsigned)peer_os, (unsigned)peer_mis);
+    if (s->cb.up)
+        s->cb.up(s->cb.ctx);
+}
+
+KVS_PRIVATE void kvs__sctp_on_init(kvs__sctp *s, uint32_t vtag, kvs__rd *r, int ack) {
+    uint32_t tag = kvs__rd_u32(r), rwnd = kvs__rd_u32(r);
+    uint16_t os = kvs__rd_u16(r), mis = kvs__rd_u16(r);
+    uint32_t tsn = kvs__rd_u32(r);
+    int fwd, reconf;
+    const uint8_t *cookie;
+    size_t clen;
+    if (!kvs__rd_ok(r) || tag == 0 || os == 0 || mis == 0 ||
+        !kvs__sctp_init_params(r, &fwd, &reconf, &cookie, &clen)) {
+        s->st.packets_dropped++;
+        return;
+    }
+    if (!ack) {
+        /* INIT: answer at once, keeping nothing (the cookie carries it) */
+        kvs__wr w;
+        size_t at;
+        uint8_t ck[KVS__SCTP_COOKIE_LEN];
+        if (vtag != 0)
+            return; /* an INIT travels with tag 0 (RFC 4960 8.5.1) */
+        kvs__sctp_make_cookie(s, ck, tag, tsn, rwnd, os, mis, fwd, reconf);
+        kvs__wr_init(&w, s->initack, sizeof s->initack);
+        kvs__sctp_pkt_begin(s, &w, tag);
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_INIT_ACK, 0);
+        kvs__sctp_put_init(s, &w);
+        kvs__sctp_param(&w, KVS__SCTP_P_COOKIE, ck, sizeof ck);
+        kvs__sctp_chunk_end(&w, at);
+        if (!w.err) {
+            kvs__sctp_pkt_end(s->initack, w.len);
+            s->initack_len = w.len;
+        }
+        return;
+    }
+    /* INIT-ACK: only for our INIT */
+    if (s->state != KVS__SCTP_COOKIE_WAIT || vtag != s->my_tag || !cookie || clen == 0 ||
+        clen > sizeof s->cookie)
+        return;
+    KVS_MEMCPY(s->cookie, cookie, clen);
+    s->cookie_len = clen;
+    s->peer_tag = tag;
+    s->cum_tsn = tsn - 1;
+    s->peer_reconf_seq = tsn;
+    s->peer_rwnd = rwnd;
+    s->peer_streams_out = os;
+    s->peer_streams_in = mis;
+    s->state = KVS__SCTP_COOKIE_ECHOED;
+    s->send_cookie = 1;
+    s->init_tries = 0;
+    s->t1 = s->now + s->rto;
+    (void)fwd;
+    (void)reconf;
+}
+
+/* COOKIE-ECHO (RFC 4960 5.1 D and 5.2.4): a cookie we signed, fresh, for this object's tag. */
+KVS_PRIVATE void kvs__sctp_on_cookie_echo(kvs__sctp *s, const uint8_t *ck, size_t n) {
+    uint8_t mac[32];
+    kvs_time made;
+    uint32_t peer_tag;
+    int ok;
+    if (n != KVS__SCTP_COOKIE_LEN)
+        return;
+    kvs__crypto_hmac_sha256(s->secret, sizeof s->secret, ck, 44, mac);
+    ok = kvs__crypto_ct_eq(mac, ck + 44, 20);
+    kvs__crypto_zero(mac, sizeof mac);
+    made = kvs__get_u64(ck);
+    if (!ok || kvs__get_u32(ck + 8) != s->my_tag || kvs__get_u32(ck + 16) != s->my_init_tsn) {
+        s->st.packets_dropped++;
+        return;
+    }
+    if (made > s->now || s->now - made > KVS__SCTP_COOKIE_LIFE) {
+        KVS__LOG_DEBUG(s->log, SCTP_BAD_PACKET); /* stale cookie */
+        return;
+    }
+    peer_tag = kvs__get_u32(ck + 12);
+    if (s->state >= KVS__SCTP_ESTABLISHED) {
+        if (peer_tag == s->peer_tag) {
+            s->send_cookie_ack = 1; /* action D: our COOKIE-ACK was lost */
+        } else {
+            /* action A: the peer restarted; a data channel association is not restarted */
+            KVS__LOG_WARN(s->log, SCTP_RESTART);
+            kvs__sctp_abort(s, KVS_ERR_PROTOCOL);
+        }
+        return;
+    }
+    s->send_cookie_ack = 1;
+    kvs__sctp_establish(s, peer_tag, kvs__get_u32(ck + 20), kvs__get_u32(ck + 24),
+                        kvs__get_u16(ck + 28), kvs__get_u16(ck + 30));
+}
+
+/* ==== [25] >>sctp-data  SCTP data transfer: DATA, SACK, congestion control, FORWARD-TSN ===== */
+/* depends on: >>sctp.  entry points: none (kvs__sctp_send and the rest serve the peer and
+   >>dcep). The receiver's TSN window, reassembly and delivery, SACK; the sender's queue,
+   retransmission (T3, fast retransmit), cwnd / ssthresh and partial reliability.               */
+
+/* --- receiving DATA -------------------------------------------------------------------------- */
+
+KVS_PRIVATE int kvs__sctp_rx_has(const kvs__sctp *s, uint32_t tsn) {
+    uint32_t i = tsn % KVS__SCTP_WINDOW;
+    return (s->rx_bits[i >> 3] >> (i & 7u)) & 1u;
+}
+KVS_PRIVATE void kvs__sctp_rx_mark(kvs__sctp *s, uint32_t tsn, int on) {
+    uint32_t i = tsn % KVS__SCTP_WINDOW;
+    if (on)
+        s->rx_bits[i >> 3] |= (uint8_t)(1u << (i & 7u));
+    else
+        s->rx_bits[i >> 3] &= (uint8_t)~(1u << (i & 7u));
+}
+/* The held (undelivered) chunk of tsn, or NULL. */
+KVS_PRIVATE kvs__sctp_chunk *kvs__sctp_held(const kvs__sctp *s, uint32_t tsn) {
+    kvs__sctp_chunk *c = s->rx[tsn % KVS__SCTP_WINDOW];
+    return (c && c->tsn == tsn) ? c : NULL;
+}
+
+KVS_PRIVATE void kvs__sctp_release(kvs__sctp *s, kvs__sctp_chunk *c) {
+    s->rx[c->tsn % KVS__SCTP_WINDOW] = NULL;
+    s->rx_bytes -= c->len;
+    kvs__mem_free(s->mem, c);
+}
+
+/* Move the cumulative ack over every TSN received in sequence. */
+KVS_PRIVATE void kvs__sctp_advance_cum(kvs__sctp *s) {
+    while (kvs__sctp_rx_has(s, s->cum_tsn + 1)) {
+        s->cum_tsn++;
+        kvs__sctp_rx_mark(s, s->cum_tsn, 0);
+    }
+}
+
+/* If the message containing tsn is complete (consecutive TSNs from B to E, same stream, SSN and
+   ordering), give its first and last TSN and size. 0 if not yet; -1 if inconsistent. */
+KVS_PRIVATE int kvs__sctp_message_span(const kvs__sctp *s, uint32_t tsn, uint32_t *first,
+                                       uint32_t *last, size_t *size) {
+    kvs__sctp_chunk *c = kvs__sctp_held(s, tsn), *e;
+    uint32_t t = tsn, n = 0;
+    size_t total = 0;
+    if (!c)
+        return 0;
+    while (!(kvs__sctp_held(s, t)->flags & KVS__SCTP_DATA_B)) {
+        if (++n > KVS__SCTP_WINDOW || !kvs__sctp_held(s, t - 1))
+            return 0;
+        t--;
+    }
+    *first = t;
+    for (;;) {
+        e = kvs__sctp_held(s, t);
+        if (!e)
+            return 0;
+        if (e->sid != c->sid || e->ssn != c->ssn ||
+            ((e->flags ^ c->flags) & KVS__SCTP_DATA_U) ||
+            (t != *first && (e->flags & KVS__SCTP_DATA_B)))
+            return -1;
+        total += e->len;
+        if (e->flags & KVS__SCTP_DATA_E)
+            break;
+        if (++n > KVS__SCTP_WINDOW)
+            return 0;
+        t++;
+    }
+    *last = t;
+    *size = total;
+    return 1;
+}
+
+/* Hand a complete message to the callback and release its chunks. */
+KVS_PRIVATE void kvs__sctp_deliver(kvs__sctp *s, uint32_t first, uint32_t last, size_t size) {
+    kvs__sctp_chunk *c = kvs__sctp_held(s, first);
+    uint16_t sid = c->sid;
+    uint32_t ppid = c->ppid, t;
+    s->st.messages_received++;
+    s->st.bytes_received += size;
+    if (first == last) {
+        /* detached first: the callback may abort the association, which frees what is held */
+        s->rx[c->tsn % KVS__SCTP_WINDOW] = NULL;
+        s->rx_bytes -= c->len;
+        if (s->cb.message)
+            s->cb.message(s->cb.ctx, sid, ppid, KVS__SCTP_PAYLOAD(c), size);
+        kvs__mem_free(s->mem, c);
+        return;
+    }
+    {
+        uint8_t *buf = (uint8_t *)kvs__mem_alloc(s->mem, size);
+        size_t off = 0;
+        for (t = first;; t++) {
+            c = kvs__sctp_held(s, t);
+            if (buf)
+                KVS_MEMCPY(buf + off, KVS__SCTP_PAYLOAD(c), c->len);
+            off += c->len;
+            kvs__sctp_release(s, c);
+            if (t == last)
+                break;
+        }
+        if (!buf) {
+            KVS__LOGF_WARN(s->log, SCTP_DROPPED_MESSAGE, "%lu bytes: no memory", (unsigned long)size);
+            return;
+        }
+        if (s->cb.message)
+            s->cb.message(s->cb.ctx, sid, ppid, buf, size);
+        kvs__mem_free(s->mem, buf);
+    }
+}
+
+/* Deliver what the stream can deliver in order now. */
+KVS_PRIVATE void kvs__sctp_drain_stream(kvs__sctp *s, kvs__sctp_stream *st) {
+    int more = st->pending != 0;
+    while (more && s->state != KVS__SCTP_CLOSED) {
+        uint32_t i;
+        more = 0;
+        for (i = 0; i < KVS__SCTP_WINDOW; i++) {
+            kvs__sctp_chunk *c = s->rx[i];
+            uint32_t first, last;
+            size_t size;
+            if (c && c->sid == st->sid && (c->flags & KVS__SCTP_DATA_B) &&
+                !(c->flags & KVS__SCTP_DATA_U) && c->ssn == st->in_ssn &&
+                kvs__sctp_message_span(s, c->tsn, &first, &last, &size) == 1) {
+                st->in_ssn++;
+                if (st->pending)
+                    st->pending--;
+                kvs__sctp_deliver(s, first, last, size);
+                more = 1;
+                break;
+            }
+        }
+    }
+}
+
+/* Count again the complete ordered messages that wait per stream (after FORWARD-TSN released
+   some of them). */
+KVS_PRIVATE void kvs__sctp_recount_pending(kvs__sctp *s) {
+    uint32_t i, first, last;
+    size_t size;
+    int j;
+    for (j = 0; j < KVS_SCTP_MAX_STREAMS; j++)
+        s->streams[j].pending = 0;
+    for (i = 0; i < KVS__SCTP_WINDOW; i++) {
+        kvs__sctp_chunk *c = s->rx[i];
+        kvs__sctp_stream *st;
+        if (!c || !(c->flags & KVS__SCTP_DATA_B) || (c->flags & KVS__SCTP_DATA_U))
+            continue;
+        st = kvs__sctp_stream_get(s, c->sid, 0);
+        if (st && c->ssn != st->in_ssn && kvs__sctp_message_span(s, c->tsn, &first, &last, &size) == 1)
+            st->pending++;
+    }
+}
+
+/* A chunk that arrived: deliver its message if it is now complete and deliverable. */
+KVS_PRIVATE void kvs__sctp_try_deliver(kvs__sctp *s, uint32_t tsn) {
+    uint32_t first, last;
+    size_t size;
+    kvs__sctp_chunk *c;
+    kvs__sctp_stream *st;
+    int r = kvs__sctp_message_span(s, tsn, &first, &last, &size);
+    if (r == 0)
+        return;
+    if (r < 0 || size > s->cfg.max_message) {
+        KVS__LOGF_WARN(s->log, SCTP_PROTOCOL, "message of %lu bytes (limit %lu) or bad fragments",
+                       (unsigned long)size, (unsigned long)s->cfg.max_message);
+        kvs__sctp_abort(s, KVS_ERR_PROTOCOL);
+        return;
+    }
+    c = kvs__sctp_held(s, first);
+    if (c->flags & KVS__SCTP_DATA_U) {
+        kvs__sctp_deliver(s, first, last, size);
+        return;
+    }
+    st = kvs__sctp_stream_get(s, c->sid, 1);
+    if (!st) {
+        KVS__LOGF_WARN(s->log, SCTP_PROTOCOL, "more than %d streams in use", KVS_SCTP_MAX_STREAMS);
+        kvs__sctp_abort(s, KVS_ERR_LIMIT);
+        return;
+    }
+    if (c->ssn == st->in_ssn) {
+        st->in_ssn++;
+        kvs__sctp_deliver(s, first, last, size);
+        kvs__sctp_drain_stream(s, st);
+    } else if (kvs__sctp_ssn_lt(c->ssn, st->in_ssn)) {
+        /* an SSN already passed (skipped by FORWARD-TSN): nothing will take it */
+        uint32_t t;
+        for (t = first;; t++) {
+            kvs__sctp_release(s, kvs__sctp_held(s, t));
+            if (t == last)
+                break;
+        }
+    } else {
+        st->pending++;
+    }
+}
+
+/* The buffer is full and a chunk below what we hold above the cumulative ack arrives: drop the
+   highest out-of-order chunks to make room (RFC 4960 6.2: they were only gap-acknowledged; the
+   next SACK revokes them and the sender sends them again). Without this, out-of-order chunks
+   could fill the buffer and lock out the one that moves the cumulative ack. */
+KVS_PRIVATE void kvs__sctp_renege(kvs__sctp *s, uint32_t tsn, size_t n) {
+    uint32_t off;
+    for (off = KVS__SCTP_WINDOW; off > 0 && s->rx_bytes + n > s->cfg.recv_buffer; off--) {
+        uint32_t t = s->cum_tsn + off;
+        kvs__sctp_chunk *c;
+        if (!kvs__sctp_lt(tsn, t))
+            break;
+        c = kvs__sctp_held(s, t);
+        if (c) {
+            kvs__sctp_release(s, c);
+            kvs__sctp_rx_mark(s, t, 0);
+        }
+    }
+}
+
+/* One DATA chunk. Returns 1 when it was new and kept. */
+KVS_PRIVATE int kvs__sctp_on_data(kvs__sctp *s, int flags, kvs__rd *r) {
+    uint32_t tsn = kvs__rd_u32(r), ppid;
+    uint16_t sid = kvs__rd_u16(r), ssn = kvs__rd_u16(r);
+    size_t n;
+    kvs__sctp_chunk *c;
+    ppid = kvs__rd_u32(r);
+    n = kvs__rd_left(r);
+    if (!kvs__rd_ok(r) || n == 0) {
+        s->st.packets_dropped++;
+        return 0;
+    }
+    if (kvs__sctp_le(tsn, s->cum_tsn) || kvs__sctp_rx_has(s, tsn)) {
+        if (s->ndups < KVS__SCTP_MAX_DUPS)
+            s->dups[s->ndups++] = tsn;
+        s->sack_now = 1;
+        return 0;
+    }
+    if (s->rx_bytes + n > s->cfg.recv_buffer)
+        kvs__sctp_renege(s, tsn, n);
+    if ((uint32_t)(tsn - s->cum_tsn) > KVS__SCTP_WINDOW || s->rx[tsn % KVS__SCTP_WINDOW] ||
+        s->rx_bytes + n > s->cfg.recv_buffer) {
+        s->sack_now = 1; /* outside what we can hold: not acknowledged, the peer sends it again */
+        return 0;
+    }
+    c = (kvs__sctp_chunk *)kvs__mem_alloc(s->mem, sizeof *c + n);
+    if (!c)
+        return 0;
+    KVS_MEMSET(c, 0, sizeof *c);
+    c->tsn = tsn;
+    c->sid = sid;
+    c->ssn = ssn;
+    c->ppid = ppid;
+    c->flags = (uint8_t)flags;
+    c->len = (uint16_t)n;
+    KVS_MEMCPY(KVS__SCTP_PAYLOAD(c), r->p, n);
+    s->rx[tsn % KVS__SCTP_WINDOW] = c;
+    s->rx_bytes += (uint32_t)n;
+    kvs__sctp_rx_mark(s, tsn, 1);
+    if (tsn != s->cum_tsn + 1)
+        s->sack_now = 1; /* out of order: tell the sender at once */
+    kvs__sctp_advance_cum(s);
+    kvs__sctp_try_deliver(s, tsn);
+    return 1;
+}
+
+/* A stream whose reset waits for the cumulative ack: done now? */
+KVS_PRIVATE void kvs__sctp_resets_due(kvs__sctp *s);
+
+/* FORWARD-TSN (RFC 3758 3.6): skip to the new cumulative TSN; go on with ordered streams. */
+KVS_PRIVATE void kvs__sctp_on_forward_tsn(kvs__sctp *s, kvs__rd *r) {
+    uint32_t to = kvs__rd_u32(r), i;
+    if (!kvs__rd_ok(r))
+        return;
+    s->sack_due = s->sack_now = 1; /* a SACK answers every FORWARD-TSN (RFC 3758 3.6) */
+    if (kvs__sctp_le(to, s->cum_tsn))
+        return;
+    /* forget every partial message up to it */
+    for (i = 0; i < KVS__SCTP_WINDOW; i++) {
+        kvs__sctp_chunk *c = s->rx[i];
+        if (c && kvs__sctp_le(c->tsn, to))
+            kvs__sctp_release(s, c);
+    }
+    if ((uint32_t)(to - s->cum_tsn) >= KVS__SCTP_WINDOW) {
+        KVS_MEMSET(s->rx_bits, 0, sizeof s->rx_bits);
+    } else {
+        uint32_t t;
+        for (t = s->cum_tsn + 1; t != to + 1; t++)
+            kvs__sctp_rx_mark(s, t, 0);
+    }
+    s->cum_tsn = to;
+    kvs__sctp_advance_cum(s);
+    while (kvs__rd_left(r) >= 4) {
+        uint16_t sid = kvs__rd_u16(r), ssn = kvs__rd_u16(r);
+        kvs__sctp_stream *st = kvs__sctp_stream_get(s, sid, 1);
+        if (st && !kvs__sctp_ssn_lt(ssn, st->in_ssn))
+            st->in_ssn = (uint16_t)(ssn + 1);
+    }
+    kvs__sctp_recount_pending(s);
+    for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++)
+        if (s->streams[i].used)
+            kvs__sctp_drain_stream(s, &s->streams[i]);
+    /* messages now complete after the skip (unordered, or fragments past the gap) */
+    for (i = 0; i < KVS__SCTP_WINDOW && s->state != KVS__SCTP_CLOSED; i++) {
+        kvs__sctp_chunk *c = s->rx[i];
+        if (c && (c->flags & KVS__SCTP_DATA_B))
+            kvs__sctp_try_deliver(s, c->tsn);
+    }
+    kvs__sctp_resets_due(s);
+}
+
+/* Our advertised window: what is left of the receive buffer. */
+KVS_PRIVATE uint32_t kvs__sctp_a_rwnd(const kvs__sctp *s) {
+    return s->rx_bytes >= s->cfg.recv_buffer ? 0 : s->cfg.recv_buffer - s->rx_bytes;
+}
+
+/* A SACK chunk: cumulative TSN, window, gap blocks of what we hold above it, duplicates. */
+KVS_PRIVATE void kvs__sctp_put_sack(kvs__sctp *s, kvs__wr *w, size_t room) {
+    size_t at = kvs__sctp_chunk_begin(w, KVS__SCTP_SACK, 0), ngap_at;
+    uint32_t off, start = 0;
+    int ngaps = 0, in = 0, i, ndups = s->ndups;
+    size_t max_gaps = room > 16 ? (room - 16) / 4 : 0;
+    kvs__wr_u32(w, s->cum_tsn);
+    kvs__wr_u32(w, kvs__sctp_a_rwnd(s));
+    ngap_at = w->len;
+    kvs__wr_u16(w, 0);
+    kvs__wr_u16(w, 0);
+    if ((size_t)ndups > max_gaps / 2)
+        ndups = (int)(max_gaps / 2);
+    max_gaps -= (size_t)ndups;
+    if (max_gaps > KVS__SCTP_MAX_GAPS)
+        max_gaps = KVS__SCTP_MAX_GAPS;
+    for (off = 1; off <= KVS__SCTP_WINDOW; off++) {
+        int has = off < KVS__SCTP_WINDOW && kvs__sctp_rx_has(s, s->cum_tsn + off);
+        if (has && !in) {
+            start = off;
+            in = 1;
+        } else if (!has && in) {
+            if ((size_t)ngaps >= max_gaps)
+                break;
+            kvs__wr_u16(w, (uint16_t)start);
+            kvs__wr_u16(w, (uint16_t)(off - 1));
+            ngaps++;
+            in = 0;
+        }
+    }
+    for (i = 0; i < ndups; i++)
+        kvs__wr_u32(w, s->dups[i]);
+    kvs__wr_patch_u16(w, ngap_at, (uint16_t)ngaps);
+    kvs__wr_patch_u16(w, ngap_at + 2, (uint16_t)ndups);
+    kvs__sctp_chunk_end(w, at);
+    s->ndups = 0;
+    s->sack_due = s->sack_now = 0;
+    s->data_pkts = 0;
+    s->tsack = KVS_TIME_NEVER;
+}
+
+/* --- sending DATA ---------------------------------------------------------------------------- */
+
+/* Largest DATA payload in one packet. */
+KVS_PRIVATE size_t kvs__sctp_max_payload(const kvs__sctp *s) {
+    return s->cfg.mtu - KVS__SCTP_COMMON - KVS__SCTP_DATA_HDR;
+}
+
+/* Queue a message on stream sid: cut into chunks now, TSNs and SSN given at first transmission.
+   unordered: deliver as soon as complete; max_rtx: retransmissions allowed
+   (KVS__SCTP_RELIABLE = no limit); lifetime: give up after this long (KVS_TIME_NEVER = no
+   limit). KVS_ERR_AGAIN when the send buffer is full (a buffered_low callback follows);
+   KVS_ERR_LIMIT above max_message; KVS_ERR_STATE when the association is going or gone;
+   KVS_ERR_NO_MEMORY. */
+KVS_PRIVATE kvs_result kvs__sctp_send(kvs__sctp *s, uint16_t sid, uint32_t ppid, const void *p,
+                                      size_t n, int unordered, uint32_t max_rtx, kvs_time lifetime,
+                                      kvs_time now) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t maxp = kvs__sctp_max_payload(s), off = 0;
+    kvs__sctp_stream *st;
+    kvs__sctp_chunk *head = NULL, *tail = NULL, *c;
+    uint32_t msg;
+    if (n == 0 || n > s->cfg.max_message)
+        return n == 0 ? KVS_ERR_INVALID_ARG : KVS_ERR_LIMIT;
+    if (s->state == KVS__SCTP_CLOSED || s->state >= KVS__SCTP_SHUTDOWN_PENDING || s->shutdown_wanted)
+        return KVS_ERR_STATE;
+    if (s->queued_bytes + n > s->cfg.send_buffer) {
+        s->low_armed = 1;
+        return KVS_ERR_AGAIN;
+    }
+    st = kvs__sctp_stream_get(s, sid, 1);
+    if (!st)
+        return KVS_ERR_LIMIT;
+    if (st->reset_out)
+        return KVS_ERR_STATE; /* closing */
+    msg = s->next_msg++;
+    while (off < n) {
+        size_t len = KVS__MIN(maxp, n - off);
+        c = (kvs__sctp_chunk *)kvs__mem_alloc(s->mem, sizeof *c + len);
+        if (!c) {
+            while (head) {
+                c = head->next;
+                kvs__mem_free(s->mem, head);
+                head = c;
+            }
+            return KVS_ERR_NO_MEMORY;
+        }
+        KVS_MEMSET(c, 0, sizeof *c);
+        c->sid = sid;
+        c->ppid = ppid;
+        c->msg = msg;
+        c->len = (uint16_t)len;
+        c->max_rtx = max_rtx;
+        c->expires = lifetime == KVS_TIME_NEVER ? KVS_TIME_NEVER : now + lifetime;
+        c->flags = (uint8_t)((unordered ? KVS__SCTP_DATA_U : 0) | (off == 0 ? KVS__SCTP_DATA_B : 0) |
+                             (off + len == n ? KVS__SCTP_DATA_E : 0));
+        c->state = KVS__SCTP_C_QUEUED;
+        KVS_MEMCPY(KVS__SCTP_PAYLOAD(c), b + off, len);
+        if (tail)
+            tail->next = c;
+        else
+            head = c;
+        tail = c;
+        off += len;
+    }
+    if (s->q_tail)
+        s->q_tail->next = head;
+    else
+        s->q_head = head;
+    s->q_tail = tail;
+    s->queued_bytes += (uint32_t)n;
+    st->buffered += (uint32_t)n;
+    s->st.messages_sent++;
+    s->st.bytes_sent += n;
+    return KVS_OK;
+}
+
+/* Bytes of stream sid queued or in flight (the data channel's bufferedAmount). */
+KVS_PRIVATE uint32_t kvs__sctp_buffered(kvs__sctp *s, uint16_t sid) {
+    kvs__sctp_stream *st = kvs__sctp_stream_get(s, sid, 0);
+    return st ? st->buffered : 0;
+}
+
+/* A chunk leaves the sender's books (acknowledged or abandoned for good). */
+KVS_PRIVATE void kvs__sctp_forget(kvs__sctp *s, kvs__sctp_chunk *c) {
+    kvs__sctp_stream *st = kvs__sctp_stream_get(s, c->sid, 0);
+    if (!c->counted) {
+        s->queued_bytes -= c->len;
+        if (st)
+            st->buffered -= c->len;
+    }
+    kvs__mem_free(s->mem, c);
+}
+
+/* Partial reliability: give up every chunk of message msg still in the queue or in flight. The
+   queued part never gets TSNs; the part in flight is skipped with FORWARD-TSN. */
+KVS_PRIVATE void kvs__sctp_abandon(kvs__sctp *s, uint32_t msg) {
+    kvs__sctp_chunk *c, *prev = NULL, *n;
+    kvs__sctp_stream *st;
+    for (c = s->f_head; c; c = c->next) {
+        if (c->msg != msg || c->state == KVS__SCTP_C_ABANDONED)
+            continue;
+        if (c->state == KVS__SCTP_C_FLIGHT)
+            s->flight -= c->len;
+        c->state = KVS__SCTP_C_ABANDONED;
+        if (!c->counted) {
+            c->counted = 1; /* its bytes leave the buffer now */
+            s->queued_bytes -= c->len;
+            st = kvs__sctp_stream_get(s, c->sid, 0);
+            if (st)
+                st->buffered -= c->len;
+        }
+        s->need_fwd_tsn = 1;
+    }
+    for (c = s->q_head; c; c = n) {
+        n = c->next;
+        if (c->msg != msg) {
+            prev = c;
+            continue;
+        }
+        if (prev)
+            prev->next = n;
+        else
+            s->q_head = n;
+        if (s->q_tail == c)
+            s->q_tail = prev;
+        kvs__sctp_forget(s, c);
+    }
+    s->st.abandoned++;
+}
+
+/* The advanced peer ack point (RFC 3758 3.5 C1): past the cumulative ack over abandoned
+   chunks. */
+KVS_PRIVATE void kvs__sctp_advance_peer_ack(kvs__sctp *s) {
+    kvs__sctp_chunk *c;
+    if (kvs__sctp_lt(s->adv_peer_ack, s->peer_cum))
+        s->adv_peer_ack = s->peer_cum;
+    for (c = s->f_head; c; c = c->next) {
+        if (kvs__sctp_le(c->tsn, s->adv_peer_ack))
+            continue;
+        if (c->tsn != s->adv_peer_ack + 1 || c->state != KVS__SCTP_C_ABANDONED)
+            break;
+        s->adv_peer_ack = c->tsn;
+    }
+    if (kvs__sctp_lt(s->peer_cum, s->adv_peer_ack))
+        s->need_fwd_tsn = 1;
+}
+
+/* FORWARD-TSN: the new cumulative TSN and, per ordered stream, the last SSN skipped. */
+KVS_PRIVATE void kvs__sctp_put_forward_tsn(kvs__sctp *s, kvs__wr *w, size_t room) {
+    size_t at = kvs__sctp_chunk_begin(w, KVS__SCTP_FORWARD_TSN, 0);
+    uint16_t sids[KVS_SCTP_MAX_STREAMS], ssns[KVS_SCTP_MAX_STREAMS];
+    int n = 0, i;
+    kvs__sctp_chunk *c;
+    kvs__wr_u32(w, s->adv_peer_ack);
+    for (c = s->f_head; c && kvs__sctp_le(c->tsn, s->adv_peer_ack); c = c->next) {
+        if (c->state != KVS__SCTP_C_ABANDONED || (c->flags & KVS__SCTP_DATA_U))
+            continue;
+        for (i = 0; i < n && sids[i] != c->sid; i++)
+            ;
+        if (i == n) {
+            if (n == KVS_SCTP_MAX_STREAMS || 8 + 4 * (size_t)(n + 1) > room)
+                continue;
+            sids[n] = c->sid;
+            ssns[n++] = c->ssn;
+        } else if (kvs__sctp_ssn_lt(ssns[i], c->ssn)) {
+            ssns[i] = c->ssn;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        kvs__wr_u16(w, sids[i]);
+        kvs__wr_u16(w, ssns[i]);
+    }
+    kvs__sctp_chunk_end(w, at);
+    s->need_fwd_tsn = 0;
+}
+
+/* Put DATA chunks into the packet: retransmissions first, then new chunks, within cwnd and the
+   peer's window. Returns the number of chunks written. */
+KVS_PRIVATE int kvs__sctp_put_data(kvs__sctp *s, kvs__wr *w, kvs_time now) {
+    kvs__sctp_chunk *c;
+    int n = 0;
+    /* retransmissions, in TSN order */
+    for (c = s->f_head; c; c = c->next) {
+        size_t need = KVS__SCTP_DATA_HDR + c->len + ((4u - (c->len & 3u)) & 3u);
+        if (c->state != KVS__SCTP_C_RTX)
+            continue;
+        if (need > w->cap - w->len)
+            return n;
+        if (!c->fast && s->flight && s->flight + c->len > s->cwnd)
+            return n;
+        kvs__wr_u8(w, KVS__SCTP_DATA);
+        kvs__wr_u8(w, c->flags);
+        kvs__wr_u16(w, (uint16_t)(KVS__SCTP_DATA_HDR + c->len));
+        kvs__wr_u32(w, c->tsn);
+        kvs__wr_u16(w, c->sid);
+        kvs__wr_u16(w, c->ssn);
+        kvs__wr_u32(w, c->ppid);
+        kvs__wr_bytes(w, KVS__SCTP_PAYLOAD(c), c->len);
+        kvs__wr_fill(w, 0, (4u - (c->len & 3u)) & 3u);
+        c->state = KVS__SCTP_C_FLIGHT;
+        c->fast = 0;
+        c->miss = 0;
+        c->sent_at = now;
+        s->flight += c->len;
+        s->st.retransmissions++;
+        n++;
+    }
+    /* new chunks */
+    while ((c = s->q_head) != NULL) {
+        size_t need = KVS__SCTP_DATA_HDR + c->len + ((4u - (c->len & 3u)) & 3u);
+        /* expired before it could leave (a lifetime of 0 still goes out once, now) */
+        if (c->expires != KVS_TIME_NEVER && now > c->expires) {
+            kvs__sctp_abandon(s, c->msg);
+            continue;
+        }
+        if (need > w->cap - w->len)
+            break;
+        if (s->flight && (s->flight + c->len > s->cwnd || c->len > s->peer_rwnd))
+            break;
+        if (c->flags & KVS__SCTP_DATA_B) {
+            /* the SSN is taken when the message starts to leave */
+            kvs__sctp_stream *st = kvs__sctp_stream_get(s, c->sid, 0);
+            kvs__sctp_chunk *f;
+            uint16_t ssn = 0;
+            if (!(c->flags & KVS__SCTP_DATA_U) && st)
+                ssn = st->out_ssn++;
+            for (f = c; f; f = f->next) {
+                f->ssn = ssn;
+                if (f->flags & KVS__SCTP_DATA_E)
+                    break;
+            }
+        }
+        s->q_head = c->next;
+        if (!s->q_head)
+            s->q_tail = NULL;
+        c->next = NULL;
+        c->tsn = s->next_tsn++;
+        c->state = KVS__SCTP_C_FLIGHT;
+        c->sent_at = now;
+        if (s->f_tail)
+            s->f_tail->next = c;
+        else
+            s->f_head = c;
+        s->f_tail = c;
+        s->flight += c->len;
+        s->peer_rwnd = s->peer_rwnd > c->len ? s->peer_rwnd - c->len : 0;
+        kvs__wr_u8(w, KVS__SCTP_DATA);
+        kvs__wr_u8(w, c->flags);
+        kvs__wr_u16(w, (uint16_t)(KVS__SCTP_DATA_HDR + c->len));
+        kvs__wr_u32(w, c->tsn);
+        kvs__wr_u16(w, c->sid);
+        kvs__wr_u16(w, c->ssn);
+        kvs__wr_u32(w, c->ppid);
+        kvs__wr_bytes(w, KVS__SCTP_PAYLOAD(c), c->len);
+        kvs__wr_fill(w, 0, (4u - (c->len & 3u)) & 3u);
+        n++;
+    }
+    if (n && s->t3 == KVS_TIME_NEVER)
+        s->t3 = now + s->rto;
+    return n;
+}
+
+/* An RTT sample (RFC 4960 6.3.1). */
+KVS_PRIVATE void kvs__sctp_rtt(kvs__sctp *s, kvs_time r) {
+    if (!s->rtt_any) {
+        s->srtt = r;
+        s->rttvar = r / 2;
+        s->rtt_any = 1;
+    } else {
+        kvs_time d = s->srtt > r ? s->srtt - r : r - s->srtt;
+        s->rttvar = (3 * s->rttvar + d) / 4;
+        s->srtt = (7 * s->srtt + r) / 8;
+    }
+    s->rto = s->srtt + 4 * s->rttvar;
+    if (s->rto < s->cfg.rto_min)
+        s->rto = s->cfg.rto_min;
+    if (s->rto > s->cfg.rto_max)
+        s->rto = s->cfg.rto_max;
+}
+
+/* SACK (RFC 4960 6.2.1, 7.2): acknowledgements, window, congestion control, fast retransmit. */
+KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
+    uint32_t cum = kvs__rd_u32(r), rwnd = kvs__rd_u32(r), acked = 0, highest_new, flight_before;
+    uint16_t ngaps = kvs__rd_u16(r), ndups = kvs__rd_u16(r);
+    kvs__sctp_chunk *c, *n;
+    kvs_time rtt = 0;
+    int i, cum_moved;
+    (void)ndups;
+    if (!kvs__rd_ok(r) || kvs__rd_left(r) < 4u * ngaps)
+        return;
+    if (kvs__sctp_lt(cum, s->peer_cum) || !kvs__sctp_lt(cum, s->next_tsn))
+        return; /* old, or acknowledging what was never sent */
+    flight_before = s->flight;
+    cum_moved = kvs__sctp_lt(s->peer_cum, cum);
+    highest_new = s->peer_cum; /* the highest TSN this SACK newly acknowledges */
+    /* the cumulative part: those chunks are done */
+    while ((c = s->f_head) != NULL && kvs__sctp_le(c->tsn, cum)) {
+        if (c->state == KVS__SCTP_C_FLIGHT || c->state == KVS__SCTP_C_RTX) {
+            if (c->state == KVS__SCTP_C_FLIGHT) {
+                s->flight -= c->len;
+                if (!c->rtx)
+                    rtt = now - c->sent_at;
+            }
+            acked += c->len;
+            highest_new = c->tsn;
+        }
+        s->f_head = c->next;
+        if (!s->f_head)
+            s->f_tail = NULL;
+        kvs__sctp_forget(s, c);
+    }
+    s->peer_cum = cum;
+    /* gap blocks: acknowledged above the cumulative point; a gap ack missing from this SACK
+       was revoked (RFC 4960 6.2.1: the receiver dropped it) and the chunk is out again */
+    for (c = s->f_head; c; c = c->next)
+        c->seen = 0;
+    for (i = 0; i < ngaps; i++) {
+        uint32_t lo = cum + kvs__rd_u16(r), hi = cum + kvs__rd_u16(r);
+        if (kvs__sctp_lt(hi, lo))
+            continue;
+        for (c = s->f_head; c; c = c->next) {
+            if (kvs__sctp_lt(c->tsn, lo))
+                continue;
+            if (kvs__sctp_lt(hi, c->tsn))
+                break;
+            c->seen = 1;
+            if (c->state == KVS__SCTP_C_FLIGHT || c->state == KVS__SCTP_C_RTX) {
+                if (c->state == KVS__SCTP_C_FLIGHT) {
+                    s->flight -= c->len;
+                    if (!c->rtx)
+                        rtt = now - c->sent_at;
+                }
+                acked += c->len;
+                c->state = KVS__SCTP_C_GAP_ACKED;
+                if (kvs__sctp_lt(highest_new, c->tsn))
+                    highest_new = c->tsn;
+            }
+        }
+    }
+    for (c = s->f_head; c; c = c->next) {
+        if (c->state == KVS__SCTP_C_GAP_ACKED && !c->seen) {
+            c->state = KVS__SCTP_C_FLIGHT;
+            s->flight += c->len;
+        }
+    }
+    if (rtt)
+        kvs__sctp_rtt(s, rtt);
+    /* miss indications only below the highest TSN this SACK newly acknowledges (the HTNA rule
+       of RFC 9260 7.2.4): a repeated or reordered SACK does not count twice */
+    for (c = s->f_head; c && kvs__sctp_lt(c->tsn, highest_new); c = n) {
+        n = c->next;
+        if (c->state != KVS__SCTP_C_FLIGHT)
+            continue;
+        if (++c->miss >= 3) {
+            c->miss = 0;
+            if (c->max_rtx != KVS__SCTP_RELIABLE && c->rtx >= c->max_rtx) {
+                kvs__sctp_abandon(s, c->msg); /* takes it out of the flight size */
+                continue;
+            }
+            s->flight -= c->len;
+            c->state = KVS__SCTP_C_RTX;
+            c->rtx++;
+            c->fast = !s->in_recovery;
+            s->st.fast_retransmits++;
+            if (!s->in_recovery) {
+                /* one reduction per loss episode (RFC 4960 7.2.4) */
+                s->ssthresh = KVS__MAX(s->cwnd / 2, 4u * (uint32_t)s->cfg.mtu);
+                s->cwnd = s->ssthresh;
+                s->partial_acked = 0;
+                s->in_recovery = 1;
+                s->recovery_tsn = s->next_tsn - 1;
+            }
+        }
+    }
+    if (s->in_recovery && !kvs__sctp_lt(cum, s->recovery_tsn))
+        s->in_recovery = 0;
+    /* congestion window (RFC 4960 7.2.1, 7.2.2). "Fully used" means no further full chunk
+       fitted: flight counts payload, cwnd whole packets, so flight never quite reaches cwnd */
+    if (cum_moved && !s->in_recovery) {
+        uint32_t mtu = (uint32_t)s->cfg.mtu;
+        int full = flight_before + (uint32_t)kvs__sctp_max_payload(s) > s->cwnd;
+        if (s->cwnd <= s->ssthresh) {
+            if (full)
+                s->cwnd += KVS__MIN(acked, mtu);
+        } else {
+            s->partial_acked += acked;
+            if (s->partial_acked >= s->cwnd && full) {
+                s->partial_acked -= s->cwnd;
+                s->cwnd += mtu;
+            }
+        }
+    }
+    s->peer_rwnd = rwnd > s->flight ? rwnd - s->flight : 0;
+    if (cum_moved)
+        s->t3_tries = 0;
+    /* T3 runs while anything is not cumulatively acknowledged - chunks in flight, to resend,
+       gap-acknowledged (may be revoked) or abandoned (a FORWARD-TSN may be lost: RFC 3758
+       3.5 A3) - and restarts when the earliest outstanding one moved */
+    if (!s->f_head)
+        s->t3 = KVS_TIME_NEVER;
+    else if (cum_moved || s->t3 == KVS_TIME_NEVER)
+        s->t3 = now + s->rto;
+    kvs__sctp_advance_peer_ack(s);
+    if (s->low_armed && s->queued_bytes <= s->cfg.send_buffer / 2) {
+        s->low_armed = 0;
+        if (s->cb.buffered_low)
+            s->cb.buffered_low(s->cb.ctx);
+    }
+}
+
+/* T3-rtx expired (RFC 4960 6.3.3): back off, shrink cwnd, send everything out again. */
+KVS_PRIVATE void kvs__sctp_t3_expired(kvs__sctp *s, kvs_time now) {
+    kvs__sctp_chunk *c, *n;
+    s->st.t3_expiries++;
+    if (++s->t3_tries > s->cfg.max_retransmits) {
+        KVS__LOG_WARN(s->log, SCTP_TIMEOUT);
+        kvs__sctp_abort(s, KVS_ERR_TIMEOUT);
+        return;
+    }
+    s->ssthresh = KVS__MAX(s->cwnd / 2, 4u * (uint32_t)s->cfg.mtu);
+    s->cwnd = (uint32_t)s->cfg.mtu;
+    s->partial_acked = 0;
+    s->in_recovery = 0;
+    s->rto = KVS__MIN(s->rto * 2, s->cfg.rto_max);
+    for (c = s->f_head; c; c = n) {
+        n = c->next;
+        if (c->state != KVS__SCTP_C_FLIGHT)
+            continue;
+        if ((c->max_rtx != KVS__SCTP_RELIABLE && c->rtx >= c->max_rtx) ||
+            (c->expires != KVS_TIME_NEVER && now >= c->expires)) {
+            kvs__sctp_abandon(s, c->msg); /* takes it out of the flight size */
+            continue;
+        }
+        s->flight -= c->len;
+        c->state = KVS__SCTP_C_RTX;
+        c->rtx++;
+        c->miss = 0;
+    }
+    s->flight = 0;
+    kvs__sctp_advance_peer_ack(s);
+    s->t3 = now + s->rto;
+}
+
+/* ==== [26] >>sctp-io  SCTP stream reset, shutdown, packet input and output, timers ========== */
+/* depends on: >>sctp, >>sctp-data.  entry points: none (kvs__sctp_input / output / deadline /
+   timeout / reset_stream / shutdown serve the peer and >>dcep).                                  */
+
+/* --- stream reset (RFC 6525) ------------------------------------------------------------------ */
+
+/* Close our outgoing side of stream sid (the data channel close of RFC 8831 6.7): the request
+   leaves once the stream's queued data has TSNs, and its SSN restarts at 0 when the peer
+   accepts. */
+KVS_PRIVATE kvs_result kvs__sctp_reset_stream(kvs__sctp *s, uint16_t sid) {
+    kvs__sctp_stream *st;
+    if (s->state != KVS__SCTP_ESTABLISHED)
+        return KVS_ERR_STATE;
+    st = kvs__sctp_stream_get(s, sid, 1);
+    if (!st)
+        return KVS_ERR_LIMIT;
+    st->reset_out = 1;
+    return KVS_OK;
+}
+
+/* Perform a deferred incoming reset once everything up to its TSN has arrived (and, ordered
+   delivery being per TSN, been delivered). */
+KVS_PRIVATE void kvs__sctp_resets_due(kvs__sctp *s) {
+    int i;
+    if (!s->deferred || kvs__sctp_lt(s->cum_tsn, s->deferred_tsn))
+        return;
+    s->deferred = 0;
+    for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++) {
+        kvs__sctp_stream *st = &s->streams[i];
+        if (st->used && st->reset_in) {
+            st->reset_in = 0;
+            st->in_ssn = 0;
+            st->pending = 0;
+            if (s->cb.stream_reset)
+                s->cb.stream_reset(s->cb.ctx, st->sid);
+            if (!st->reset_out && !st->buffered && st->out_ssn == 0)
+                st->used = 0;
+        }
+    }
+    s->resp_seq = s->deferred_seq;
+    s->resp_result = 1; /* success - performed */
+    s->resp_pending = 1;
+}
+
+KVS_PRIVATE void kvs__sctp_on_reconfig(kvs__sctp *s, kvs__rd *r) {
+    while (kvs__rd_left(r) >= 4) {
+        uint16_t type = kvs__rd_u16(r), len = kvs__rd_u16(r);
+        kvs__rd v;
+        if (len < 4)
+            return;
+        v = kvs__rd_sub(r, (size_t)len - 4);
+        kvs__rd_skip(r, KVS__MIN((size_t)((4u - (len & 3u)) & 3u), kvs__rd_left(r)));
+        if (!kvs__rd_ok(&v))
+            return;
+        if (type == KVS__SCTP_P_OUT_RESET || type == KVS__SCTP_P_IN_RESET) {
+            uint32_t seq = kvs__rd_u32(&v), last = 0;
+            if (type == KVS__SCTP_P_OUT_RESET) {
+                kvs__rd_skip(&v, 4); /* response sequence number */
+                last = kvs__rd_u32(&v);
+            }
+            if (!kvs__rd_ok(&v) || kvs__rd_left(&v) % 2u)
+                return;
+            if (seq == s->peer_reconf_seq - 1) {
+                /* a retransmitted request: repeat the answer (or "in progress") */
+                s->resp_seq = seq;
+                s->resp_result = s->deferred ? 6 : 1;
+                s->resp_pending = 1;
+                continue;
+            }
+            if (seq != s->peer_reconf_seq || s->deferred) {
+                s->resp_seq = seq;
+                s->resp_result = seq != s->peer_reconf_seq ? 5 : 4; /* bad sequence / in progress */
+                s->resp_pending = 1;
+                continue;
+            }
+            s->peer_reconf_seq++;
+            while (kvs__rd_left(&v) >= 2) {
+                kvs__sctp_stream *st = kvs__sctp_stream_get(s, kvs__rd_u16(&v), 1);
+                if (!st)
+                    continue;
+                if (type == KVS__SCTP_P_OUT_RESET)
+                    st->reset_in = 1;
+                else
+                    st->reset_out = 1; /* the peer asks us to reset ours */
+            }
+            if (type == KVS__SCTP_P_OUT_RESET) {
+                s->deferred = 1;
+                s->deferred_seq = seq;
+                s->deferred_tsn = last;
+                kvs__sctp_resets_due(s); /* at once if everything has arrived */
+            } else {
+                s->implicit_resp = seq; /* our outgoing request answers it (RFC 6525 5.2.3) */
+                s->implicit_pending = 1;
+            }
+        } else if (type == KVS__SCTP_P_RECONF_RESP) {
+            uint32_t seq = kvs__rd_u32(&v), result = kvs__rd_u32(&v);
+            int i;
+            if (!kvs__rd_ok(&v) || !s->reconf_out || seq != s->reconf_seq - 1)
+                continue;
+            if (result == 6)
+                continue; /* in progress: our timer asks again */
+            s->reconf_out = 0;
+            s->treconf = KVS_TIME_NEVER;
+            for (i = 0; i < s->reconf_n; i++) {
+                kvs__sctp_stream *st = kvs__sctp_stream_get(s, s->reconf_sids[i], 0);
+                if (!st)
+                    continue;
+                st->reset_out = 0;
+                if (result <= 1) {
+                    st->out_ssn = 0;
+                    if (!st->reset_in && st->in_ssn == 0 && !st->buffered)
+                        st->used = 0;
+                }
+            }
+            if (result > 1)
+                KVS__LOGF_WARN(s->log, SCTP_PROTOCOL, "stream reset refused: result %lu",
+                               (unsigned long)result);
+            s->reconf_n = 0;
+        }
+    }
+}
+
+/* The RE-CONFIG chunk to send, if any: a response and/or our outgoing reset request. */
+KVS_PRIVATE void kvs__sctp_put_reconfig(kvs__sctp *s, kvs__wr *w, kvs_time now, int resend) {
+    size_t at = 0;
+    int i, n = 0, any = 0;
+    uint16_t sids[KVS_SCTP_MAX_STREAMS];
+    if (!s->reconf_out || resend) {
+        /* streams to reset whose data all has TSNs */
+        for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++) {
+            kvs__sctp_stream *st = &s->streams[i];
+            kvs__sctp_chunk *c;
+            int queued = 0;
+            if (!st->used || !st->reset_out)
+                continue;
+            for (c = s->q_head; c && !queued; c = c->next)
+                queued = c->sid == st->sid;
+            if (!queued)
+                sids[n++] = st->sid;
+        }
+    }
+    if (s->resp_pending) {
+        at = kvs__sctp_chunk_begin(w, KVS__SCTP_RECONFIG, 0);
+        any = 1;
+        kvs__wr_u16(w, KVS__SCTP_P_RECONF_RESP);
+        kvs__wr_u16(w, 12);
+        kvs__wr_u32(w, s->resp_seq);
+        kvs__wr_u32(w, s->resp_result);
+        s->resp_pending = 0;
+    }
+    if ((n && !s->reconf_out) || (resend && s->reconf_out)) {
+        if (!resend) {
+            s->reconf_n = n;
+            for (i = 0; i < n; i++)
+                s->reconf_sids[i] = sids[i];
+            s->reconf_last_tsn = s->next_tsn - 1;
+            s->reconf_seq++;
+            s->reconf_out = 1;
+            s->reconf_tries = 0;
+        }
+        if (!any)
+            at = kvs__sctp_chunk_begin(w, KVS__SCTP_RECONFIG, 0);
+        any = 1;
+        kvs__wr_u16(w, KVS__SCTP_P_OUT_RESET);
+        kvs__wr_u16(w, (uint16_t)(16 + 2 * s->reconf_n));
+        kvs__wr_u32(w, s->reconf_seq - 1);
+        kvs__wr_u32(w, s->implicit_pending ? s->implicit_resp : s->peer_reconf_seq - 1);
+        kvs__wr_u32(w, s->reconf_last_tsn);
+        for (i = 0; i < s->reconf_n; i++)
+            kvs__wr_u16(w, s->reconf_sids[i]);
+        kvs__wr_fill(w, 0, (s->reconf_n & 1) ? 2u : 0u);
+        s->implicit_pending = 0;
+        s->treconf = now + s->rto;
+    }
+    if (any)
+        kvs__sctp_chunk_end(w, at);
+}
+
+/* --- shutdown ------------------------------------------------------------------------------ */
+
+/* Graceful close: once every queued message is acknowledged, SHUTDOWN. */
+KVS_PRIVATE void kvs__sctp_shutdown(kvs__sctp *s) {
+    s->shutdown_wanted = 1;
+    if (s->state == KVS__SCTP_ESTABLISHED)
+        s->state = KVS__SCTP_SHUTDOWN_PENDING;
+    else if (s->state == KVS__SCTP_COOKIE_WAIT || s->state == KVS__SCTP_COOKIE_ECHOED)
+        kvs__sctp_abort(s, KVS_ERR_CLOSED);
+}
+
+KVS_PRIVATE int kvs__sctp_idle(const kvs__sctp *s) {
+    return !s->q_head && !s->f_head;
+}
+
+/* --- input ---------------------------------------------------------------------------------- */
+
+/* One SCTP packet (the plaintext of a DTLS application record). Malformed packets are dropped
+   and counted; the association goes on. */
+KVS_PRIVATE void kvs__sctp_input(kvs__sctp *s, const uint8_t *p, size_t n, kvs_time now) {
+    kvs__rd r, ch;
+    uint32_t vtag;
+    int got_data = 0, first = 1;
+    s->now = now;
+    if (n < KVS__SCTP_COMMON + 4 || (n & 3u) || !kvs__sctp_crc_ok(p, n) ||
+        kvs__get_u16(p) != s->cfg.remote_port || kvs__get_u16(p + 2) != s->cfg.local_port) {
+        s->st.packets_dropped++;
+        KVS__LOG_DEBUG(s->log, SCTP_BAD_PACKET);
+        return;
+    }
+    s->st.packets_received++;
+    vtag = kvs__get_u32(p + 4);
+    kvs__rd_init(&r, p + KVS__SCTP_COMMON, n - KVS__SCTP_COMMON);
+    while (kvs__rd_left(&r) >= 4) {
+        uint8_t type = kvs__rd_u8(&r), flags = kvs__rd_u8(&r);
+        uint16_t len = kvs__rd_u16(&r);
+        int tag_ok;
+        if (len < 4 || (size_t)len - 4 > kvs__rd_left(&r)) {
+            s->st.packets_dropped++;
+            break;
+        }
+        ch = kvs__rd_sub(&r, (size_t)len - 4);
+        kvs__rd_skip(&r, KVS__MIN((size_t)((4u - (len & 3u)) & 3u), kvs__rd_left(&r)));
+        if (type == KVS__SCTP_INIT) {
+            /* alone in its packet, with tag 0 (RFC 4960 6.10, 8.5.1) */
+            if (first && kvs__rd_left(&r) == 0)
+                kvs__sctp_on_init(s, vtag, &ch, 0);
+            break;
+        }
+        if (type == KVS__SCTP_ABORT || type == KVS__SCTP_SHUTDOWN_COMPLETE)
+            tag_ok = vtag == s->my_tag || ((flags & 1) && s->peer_tag && vtag == s->peer_tag);
+        else
+            tag_ok = vtag == s->my_tag;
+        if (!tag_ok) {
+            s->st.packets_dropped++;
+            break;
+        }
+        first = 0;
+        switch (type) {
+        case KVS__SCTP_DATA:
+            if (s->state == KVS__SCTP_ESTABLISHED || s->state == KVS__SCTP_SHUTDOWN_PENDING ||
+                s->state == KVS__SCTP_SHUTDOWN_SENT) {
+                kvs__sctp_on_data(s, flags, &ch);
+                got_data = 1;
+            }
+            break;
+        case KVS__SCTP_INIT_ACK:
+            kvs__sctp_on_init(s, vtag, &ch, 1);
+            break;
+        case KVS__SCTP_SACK:
+            if (s->state >= KVS__SCTP_ESTABLISHED)
+                kvs__sctp_on_sack(s, &ch, now);
+            break;
+        case KVS__SCTP_HEARTBEAT:
+            if (kvs__rd_left(&ch) <= sizeof s->hb_ack) {
+                s->hb_ack_len = kvs__rd_left(&ch);
+                kvs__rd_bytes(&ch, s->hb_ack, s->hb_ack_len);
+                s->send_hb_ack = 1;
+            }
+            break;
+        case KVS__SCTP_HEARTBEAT_ACK: {
+            /* our info: parameter 1 with the sending time */
+            uint16_t pt = kvs__rd_u16(&ch), pl = kvs__rd_u16(&ch);
+            kvs_time sent = kvs__rd_u64(&ch);
+            if (kvs__rd_ok(&ch) && pt == KVS__SCTP_P_HB_INFO && pl == 12 && sent <= now &&
+                now - sent < KVS_SEC(60))
+                kvs__sctp_rtt(s, now - sent);
+            break;
+        }
+        case KVS__SCTP_ABORT:
+            KVS__LOG_WARN(s->log, SCTP_ABORTED);
+            kvs__sctp_down(s, KVS_ERR_CLOSED);
+            return;
+        case KVS__SCTP_SHUTDOWN: {
+            uint32_t cum = kvs__rd_u32(&ch);
+            if (s->state < KVS__SCTP_ESTABLISHED || !kvs__rd_ok(&ch))
+                break;
+            if (kvs__sctp_lt(s->peer_cum, cum) && kvs__sctp_lt(cum, s->next_tsn)) {
+                /* SHUTDOWN carries a cumulative ack: treat it as a SACK without gaps */
+                uint8_t sack[12];
+                kvs__rd sr;
+                kvs__put_u32(sack, cum);
+                kvs__put_u32(sack + 4, s->peer_rwnd + s->flight);
+                kvs__put_u32(sack + 8, 0);
+                kvs__rd_init(&sr, sack, sizeof sack);
+                kvs__sctp_on_sack(s, &sr, now);
+            }
+            if (s->state == KVS__SCTP_ESTABLISHED || s->state == KVS__SCTP_SHUTDOWN_PENDING ||
+                s->state == KVS__SCTP_SHUTDOWN_SENT)
+                s->state = KVS__SCTP_SHUTDOWN_RECEIVED;
+            break;
+        }
+        case KVS__SCTP_SHUTDOWN_ACK:
+            if (s->state == KVS__SCTP_SHUTDOWN_SENT || s->state == KVS__SCTP_SHUTDOWN_ACK_SENT) {
+                s->send_shutdown_complete = 1;
+                kvs__sctp_down(s, KVS_ERR_CLOSED);
+                return;
+            }
+            break;
+        case KVS__SCTP_SHUTDOWN_COMPLETE:
+            if (s->state == KVS__SCTP_SHUTDOWN_ACK_SENT) {
+                kvs__sctp_down(s, KVS_ERR_CLOSED);
+                return;
+            }
+            break;
+        case KVS__SCTP_ERROR:
+            KVS__LOGF_DEBUG(s->log, SCTP_PEER_ERROR, "cause %u",
+                            (unsigned)(kvs__rd_left(&ch) >= 2 ? kvs__get_u16(ch.p) : 0));
+            break;
+        case KVS__SCTP_COOKIE_ECHO:
+            kvs__sctp_on_cookie_echo(s, ch.p, kvs__rd_left(&ch));
+            break;
+        case KVS__SCTP_COOKIE_ACK:
+            if (s->state == KVS__SCTP_COOKIE_ECHOED)
+                kvs__sctp_establish(s, s->peer_tag, s->cum_tsn + 1, s->peer_rwnd,
+                                    s->peer_streams_out, s->peer_streams_in);
+            break;
+        case KVS__SCTP_RECONFIG:
+            if (s->state >= KVS__SCTP_ESTABLISHED)
+                kvs__sctp_on_reconfig(s, &ch);
+            break;
+        case KVS__SCTP_FORWARD_TSN:
+            if (s->state >= KVS__SCTP_ESTABLISHED)
+                kvs__sctp_on_forward_tsn(s, &ch);
+            break;
+        default:
+            /* unknown: the two upper bits say stop (0x) or skip (1x) (RFC 4960 3.2) */
+            KVS__LOGF_DEBUG(s->log, SCTP_BAD_PACKET, "unknown chunk type %u", (unsigned)type);
+            if (!(type & 0x80u))
+                goto done;
+            break;
+        }
+        if (s->state == KVS__SCTP_CLOSED && !s->peer_tag)
+            break;
+    }
+done:
+    if (got_data) {
+        s->sack_due = 1;
+        if (++s->data_pkts >= 2)
+            s->sack_now = 1;
+        else if (s->tsack == KVS_TIME_NEVER)
+            s->tsack = now + KVS__SCTP_SACK_DELAY;
+    }
+    kvs__sctp_resets_due(s);
+}
+
+/* --- output and timers ---------------------------------------------------------------------- */
+
+/* The next packet to send into buf (at most the MTU). KVS_OK with *len, or KVS_ERR_AGAIN. */
+KVS_PRIVATE kvs_result kvs__sctp_output(kvs__sctp *s, uint8_t *buf, size_t cap, size_t *len,
+                                        kvs_time now) {
+    kvs__wr w;
+    size_t at, body;
+    *len = 0;
+    s->now = now;
+    kvs__wr_init(&w, buf, KVS__MIN(cap, s->cfg.mtu));
+    if (w.cap < 64)
+        return KVS_ERR_BUFFER_TOO_SMALL;
+    if (s->send_abort) {
+        s->send_abort = 0;
+        if (!s->peer_tag)
+            return KVS_ERR_AGAIN;
+        kvs__sctp_pkt_begin(s, &w, s->peer_tag);
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_ABORT, 0);
+        kvs__sctp_chunk_end(&w, at);
+        goto send;
+    }
+    if (s->initack_len) {
+        if (s->initack_len > w.cap)
+            return KVS_ERR_BUFFER_TOO_SMALL;
+        KVS_MEMCPY(buf, s->initack, s->initack_len);
+        *len = s->initack_len;
+        s->initack_len = 0;
+        s->st.packets_sent++;
+        return KVS_OK;
+    }
+    if (s->send_shutdown_complete) {
+        s->send_shutdown_complete = 0;
+        kvs__sctp_pkt_begin(s, &w, s->peer_tag);
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_SHUTDOWN_COMPLETE, 0);
+        kvs__sctp_chunk_end(&w, at);
+        goto send;
+    }
+    if (s->state == KVS__SCTP_COOKIE_WAIT) {
+        if (!s->send_init)
+            return KVS_ERR_AGAIN;
+        s->send_init = 0;
+        kvs__sctp_pkt_begin(s, &w, 0);
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_INIT, 0);
+        kvs__sctp_put_init(s, &w);
+        kvs__sctp_chunk_end(&w, at);
+        goto send;
+    }
+    if (s->state == KVS__SCTP_COOKIE_ECHOED) {
+        if (!s->send_cookie)
+            return KVS_ERR_AGAIN;
+        s->send_cookie = 0;
+        kvs__sctp_pkt_begin(s, &w, s->peer_tag);
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_COOKIE_ECHO, 0);
+        kvs__wr_bytes(&w, s->cookie, s->cookie_len);
+        kvs__sctp_chunk_end(&w, at);
+        goto send;
+    }
+    if (s->state == KVS__SCTP_CLOSED)
+        return KVS_ERR_AGAIN;
+    kvs__sctp_pkt_begin(s, &w, s->peer_tag);
+    body = w.len;
+    if (s->send_cookie_ack) {
+        s->send_cookie_ack = 0;
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_COOKIE_ACK, 0);
+        kvs__sctp_chunk_end(&w, at);
+    }
+    if (s->sack_due && (s->sack_now || s->q_head)) {
+        /* room for it, keeping space for data */
+        kvs__sctp_put_sack(s, &w, (w.cap - w.len) / 2);
+    }
+    if (s->need_fwd_tsn && kvs__sctp_lt(s->peer_cum, s->adv_peer_ack))
+        kvs__sctp_put_forward_tsn(s, &w, (w.cap - w.len) / 2);
+    else
+        s->need_fwd_tsn = 0;
+    if (s->send_hb_ack && w.cap - w.len >= 4 + s->hb_ack_len + 4) {
+        s->send_hb_ack = 0;
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_HEARTBEAT_ACK, 0);
+        kvs__wr_bytes(&w, s->hb_ack, s->hb_ack_len);
+        kvs__sctp_chunk_end(&w, at);
+    }
+    if (s->send_hb) {
+        uint8_t info[8];
+        s->send_hb = 0;
+        kvs__put_u64(info, now);
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_HEARTBEAT, 0);
+        kvs__sctp_param(&w, KVS__SCTP_P_HB_INFO, info, sizeof info);
+        kvs__sctp_chunk_end(&w, at);
+    }
+    if (s->state == KVS__SCTP_ESTABLISHED) {
+        kvs__sctp_put_reconfig(s, &w, now, s->reconf_resend);
+        s->reconf_resend = 0;
+    }
+    if (kvs__sctp_idle(s) && s->t2 == KVS_TIME_NEVER) {
+        if (s->state == KVS__SCTP_SHUTDOWN_PENDING) {
+            s->state = KVS__SCTP_SHUTDOWN_SENT;
+            at = kvs__sctp_chunk_begin(&w, KVS__SCTP_SHUTDOWN, 0);
+            kvs__wr_u32(&w, s->cum_tsn);
+            kvs__sctp_chunk_end(&w, at);
+            s->t2 = now + s->rto;
+        } else if (s->state == KVS__SCTP_SHUTDOWN_RECEIVED) {
+            s->state = KVS__SCTP_SHUTDOWN_ACK_SENT;
+            at = kvs__sctp_chunk_begin(&w, KVS__SCTP_SHUTDOWN_ACK, 0);
+            kvs__sctp_chunk_end(&w, at);
+            s->t2 = now + s->rto;
+        }
+    }
+    if (kvs__sctp_put_data(s, &w, now))
+        s->thb = now + s->cfg.heartbeat;
+    if (w.len == body)
+        return KVS_ERR_AGAIN;
+send:
+    if (w.err)
+        return KVS_ERR_BUFFER_TOO_SMALL;
+    kvs__sctp_pkt_end(buf, w.len);
+    s->st.packets_sent++;
+    *len = w.len;
+    return KVS_OK;
+}
+
+/* When kvs__sctp_timeout wants to run, or KVS_TIME_NEVER. */
+KVS_PRIVATE kvs_time kvs__sctp_deadline(const kvs__sctp *s) {
+    kvs_time t = KVS_TIME_NEVER;
+    if (s->state == KVS__SCTP_CLOSED)
+        return t;
+    if (s->t1 < t)
+        t = s->t1;
+    if (s->t2 < t)
+        t = s->t2;
+    if (s->t3 < t)
+        t = s->t3;
+    if (s->tsack < t)
+        t = s->tsack;
+    if (s->treconf < t)
+        t = s->treconf;
+    if (s->state == KVS__SCTP_ESTABLISHED && s->thb < t)
+        t = s->thb;
+    return t;
+}
+
+KVS_PRIVATE void kvs__sctp_timeout(kvs__sctp *s, kvs_time now) {
+    s->now = now;
+    if (s->state == KVS__SCTP_CLOSED)
+        return;
+    if (now >= s->t1) {
+        if (++s->init_tries > s->cfg.max_init_retransmits) {
+            KVS__LOG_WARN(s->log, SCTP_TIMEOUT);
+            kvs__sctp_down(s, KVS_ERR_TIMEOUT);
+            return;
+        }
+        s->rto = KVS__MIN(s->rto * 2, s->cfg.rto_max);
+        s->t1 = now + s->rto;
+        if (s->state == KVS__SCTP_COOKIE_WAIT)
+            s->send_init = 1;
+        else if (s->state == KVS__SCTP_COOKIE_ECHOED)
+            s->send_cookie = 1;
+        else
+            s->t1 = KVS_TIME_NEVER;
+    }
+    if (now >= s->t3) {
+        kvs__sctp_t3_expired(s, now);
+        if (s->state == KVS__SCTP_CLOSED)
+            return;
+    }
+    if (now >= s->t2) {
+        if (++s->t2_tries > s->cfg.max_retransmits) {
+            KVS__LOG_WARN(s->log, SCTP_TIMEOUT);
+            kvs__sctp_abort(s, KVS_ERR_TIMEOUT);
+            return;
+        }
+        s->rto = KVS__MIN(s->rto * 2, s->cfg.rto_max);
+        /* SHUTDOWN or SHUTDOWN-ACK again */
+        s->t2 = KVS_TIME_NEVER;
+        if (s->state == KVS__SCTP_SHUTDOWN_SENT)
+            s->state = KVS__SCTP_SHUTDOWN_PENDING;
+        else if (s->state == KVS__SCTP_SHUTDOWN_ACK_SENT)
+            s->state = KVS__SCTP_SHUTDOWN_RECEIVED;
+    }
+    if (now >= s->tsack) {
+        s->tsack = KVS_TIME_NEVER;
+        s->sack_now = 1;
+    }
+    if (now >= s->treconf) {
+        if (++s->reconf_tries > s->cfg.max_retransmits) {
+            KVS__LOG_WARN(s->log, SCTP_TIMEOUT);
+            kvs__sctp_abort(s, KVS_ERR_TIMEOUT);
+            return;
+        }
+        s->treconf = KVS_TIME_NEVER;
+        s->rto = KVS__MIN(s->rto * 2, s->cfg.rto_max);
+        if (s->reconf_out)
+            s->reconf_resend = 1; /* kvs__sctp_output sends the request again */
+    }
+    if (s->state == KVS__SCTP_ESTABLISHED && now >= s->thb) {
+        s->send_hb = 1;
+        s->thb = now + s->cfg.heartbeat;
+    }
+}
+
+/* ==== [27] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -6726,7 +8674,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [25] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [28] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -6860,7 +8808,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [26] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [29] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -7628,7 +9576,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [27] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [30] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */
