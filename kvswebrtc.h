@@ -76,10 +76,11 @@
     [24] >>sctp           SCTP association: setup, DATA/SACK, congestion, PR-SCTP, stream reset
     [25] >>sctp-data      SCTP data: DATA, SACK, congestion control, FORWARD-TSN
     [26] >>sctp-io        SCTP stream reset, shutdown, packet input / output, timers
-    [27] >>client         the client object: platform, configuration, accounting
-    [28] >>api            public entry points: validate arguments, then call the sections above
-    [29] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [30] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [27] >>dcep           data channels: DCEP open / ack, PPIDs, channel close (RFC 8832, 8831)
+    [28] >>client         the client object: platform, configuration, accounting
+    [29] >>api            public entry points: validate arguments, then call the sections above
+    [30] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [31] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -149,6 +150,7 @@
     KVS_MEM_FILL             0 (1 testing)    impl   1: fill new blocks with 0xAA, freed with 0x55
     KVS_MAX_PEERS            10               all    upper bound of kvs_config.max_peers
     KVS_SCTP_MAX_STREAMS     64               all    SCTP streams (data channels) in use at once
+    KVS_DC_LABEL_MAX         128              impl   bytes of a data channel label / protocol
     KVS_DTLS_REASM_MAX       8192             all    bytes of DTLS handshake messages reassembled
                                                      at once (bounds a peer's certificate chain)
     KVS_JSON_MAX_DEPTH       32               impl   JSON nesting limit (at most 64); bounds the
@@ -422,7 +424,8 @@ typedef enum kvs_result {
     X(SCTP_RESTART, "SCTP peer restarted the association: aborted")                              \
     X(SCTP_BAD_PACKET, "SCTP packet or chunk dropped (checksum, tag, format)")                   \
     X(SCTP_PEER_ERROR, "SCTP peer reported an error")                                            \
-    X(SCTP_DROPPED_MESSAGE, "SCTP message dropped on delivery")
+    X(SCTP_DROPPED_MESSAGE, "SCTP message dropped on delivery")                                  \
+    X(DCEP_REFUSED, "data channel refused or DCEP message dropped")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -7608,9 +7611,10 @@ KVS_PRIVATE void kvs__sctp_put_sack(kvs__sctp *s, kvs__wr *w, size_t room) {
 
 /* --- sending DATA ---------------------------------------------------------------------------- */
 
-/* Largest DATA payload in one packet. */
+/* Largest DATA payload in one packet, its padding included (chunks are padded to 4 bytes: with
+   an MTU that is not a multiple of 4, the last 1..3 bytes stay unused). */
 KVS_PRIVATE size_t kvs__sctp_max_payload(const kvs__sctp *s) {
-    return s->cfg.mtu - KVS__SCTP_COMMON - KVS__SCTP_DATA_HDR;
+    return (s->cfg.mtu - KVS__SCTP_COMMON - KVS__SCTP_DATA_HDR) & ~(size_t)3;
 }
 
 /* Queue a message on stream sid: cut into chunks now, TSNs and SSN given at first transmission.
@@ -8591,7 +8595,383 @@ KVS_PRIVATE void kvs__sctp_timeout(kvs__sctp *s, kvs_time now) {
     }
 }
 
-/* ==== [27] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [27] >>dcep  data channels: DCEP (RFC 8832) over SCTP, RFC 8831 ======================= */
+/* depends on: >>sctp, >>sctp-data, >>sctp-io.  entry points: none yet (the peer drives it).
+   Data channels on one SCTP association. Implemented:
+   - DATA_CHANNEL_OPEN for every channel type (reliable, partial reliable by retransmissions or
+     by time, each ordered or unordered) with label, protocol and priority; DATA_CHANNEL_ACK. The
+     opener may send before the ACK; until it arrives those messages go ordered (RFC 8832 6).
+   - stream ids by the DTLS role: the DTLS client takes even ids, the server odd (RFC 8832 6);
+     an incoming OPEN on an id of our parity, on an id in use, of an unknown type, or with a
+     label / protocol over KVS_DC_LABEL_MAX is refused by resetting the stream.
+   - pre-negotiated channels (both sides create the same id; no OPEN / ACK).
+   - PPIDs: 50 DCEP, 51 string, 53 binary, 56 empty string, 57 empty binary (an empty message is
+     sent as one zero byte with the empty PPID, RFC 8831 6.6); the deprecated partial PPIDs 52 /
+     54 are delivered as string / binary.
+   - closing: our outgoing stream is reset; when the peer resets its side we reset ours too; the
+     channel is closed (event) when the peer's reset arrived (RFC 8831 6.7).
+   - per channel: messages and bytes each way; the bytes still buffered (bufferedAmount).
+   Channels are a fixed table of KVS_SCTP_MAX_STREAMS entries.                                   */
+
+#ifndef KVS_DC_LABEL_MAX
+#define KVS_DC_LABEL_MAX 128 /* bytes of a channel label or protocol kept (longer: refused) */
+#endif
+
+#define KVS__DCEP_PPID_DCEP 50
+#define KVS__DCEP_PPID_STRING 51
+#define KVS__DCEP_PPID_STRING_PARTIAL 52
+#define KVS__DCEP_PPID_BINARY 53
+#define KVS__DCEP_PPID_BINARY_PARTIAL 54
+#define KVS__DCEP_PPID_STRING_EMPTY 56
+#define KVS__DCEP_PPID_BINARY_EMPTY 57
+
+#define KVS__DCEP_MSG_ACK 0x02
+#define KVS__DCEP_MSG_OPEN 0x03
+
+/* channel types (RFC 8832 5.1) */
+#define KVS_DC_RELIABLE 0x00
+#define KVS_DC_RELIABLE_UNORDERED 0x80
+#define KVS_DC_REXMIT 0x01
+#define KVS_DC_REXMIT_UNORDERED 0x81
+#define KVS_DC_TIMED 0x02
+#define KVS_DC_TIMED_UNORDERED 0x82
+
+#define KVS__DC_FREE 0
+#define KVS__DC_OPENING 1 /* we sent OPEN, no ACK yet (we may already send) */
+#define KVS__DC_OPEN 2
+#define KVS__DC_CLOSING 3 /* our reset is out, the peer's not seen yet */
+
+typedef struct kvs__dc {
+    uint16_t sid, priority;
+    uint8_t state, type, negotiated, acked, we_reset;
+    uint32_t rel; /* reliability parameter: retransmissions, or lifetime in ms */
+    char label[KVS_DC_LABEL_MAX + 1];
+    char protocol[KVS_DC_LABEL_MAX + 1];
+    uint32_t msgs_sent, msgs_received;
+    uint64_t bytes_sent, bytes_received;
+} kvs__dc;
+
+typedef struct kvs__dcep_cb {
+    void *ctx;
+    void (*open)(void *ctx, uint16_t sid);       /* a channel is open (ours acked, or theirs) */
+    void (*message)(void *ctx, uint16_t sid, const uint8_t *p, size_t n, int binary);
+    void (*closed)(void *ctx, uint16_t sid);     /* the channel is closed */
+} kvs__dcep_cb;
+
+typedef struct kvs__dcep {
+    kvs__sctp *sctp;
+    kvs__log *log;
+    kvs__dcep_cb cb;
+    int dtls_client; /* our DTLS role: even stream ids when 1 */
+    kvs__dc ch[KVS_SCTP_MAX_STREAMS];
+} kvs__dcep;
+
+KVS_PRIVATE void kvs__dcep_init(kvs__dcep *d, kvs__sctp *s, int dtls_client, const kvs__dcep_cb *cb,
+                                kvs__log *lg) {
+    KVS_MEMSET(d, 0, sizeof *d);
+    d->sctp = s;
+    d->log = lg;
+    d->dtls_client = dtls_client;
+    if (cb)
+        d->cb = *cb;
+}
+
+KVS_PRIVATE kvs__dc *kvs__dcep_find(kvs__dcep *d, uint16_t sid) {
+    int i;
+    for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++)
+        if (d->ch[i].state != KVS__DC_FREE && d->ch[i].sid == sid)
+            return &d->ch[i];
+    return NULL;
+}
+
+KVS_PRIVATE kvs__dc *kvs__dcep_slot(kvs__dcep *d) {
+    int i;
+    for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++)
+        if (d->ch[i].state == KVS__DC_FREE)
+            return &d->ch[i];
+    return NULL;
+}
+
+/* Copy a label or protocol (n bytes, not NUL-terminated) into a bounded string. */
+KVS_PRIVATE int kvs__dcep_copy_name(char out[KVS_DC_LABEL_MAX + 1], const void *p, size_t n) {
+    if (n > KVS_DC_LABEL_MAX)
+        return 0;
+    if (n)
+        KVS_MEMCPY(out, p, n);
+    out[n] = 0;
+    return 1;
+}
+
+KVS_PRIVATE int kvs__dcep_type_ok(int type) {
+    return type == KVS_DC_RELIABLE || type == KVS_DC_RELIABLE_UNORDERED || type == KVS_DC_REXMIT ||
+           type == KVS_DC_REXMIT_UNORDERED || type == KVS_DC_TIMED || type == KVS_DC_TIMED_UNORDERED;
+}
+
+/* Open a channel. id < 0: the next free id of our parity; negotiated: no OPEN / ACK, the peer
+   creates the same id itself. The id goes to *sid_out. KVS_ERR_INVALID_ARG (type, names),
+   KVS_ERR_LIMIT (no free id or slot), KVS_ERR_STATE (the association is gone), or what sending
+   the OPEN returned. */
+KVS_PRIVATE kvs_result kvs__dcep_open(kvs__dcep *d, const char *label, const char *protocol, int type,
+                                      uint32_t rel, uint16_t priority, int negotiated, int id,
+                                      uint16_t *sid_out, kvs_time now) {
+    kvs__dc *c;
+    size_t ll = label ? KVS_STRLEN(label) : 0, pl = protocol ? KVS_STRLEN(protocol) : 0;
+    uint8_t msg[12 + 2 * KVS_DC_LABEL_MAX];
+    kvs__wr w;
+    kvs_result r;
+    uint16_t sid;
+    if (!kvs__dcep_type_ok(type) || ll > KVS_DC_LABEL_MAX || pl > KVS_DC_LABEL_MAX || id > 65534)
+        return KVS_ERR_INVALID_ARG;
+    if (d->sctp->state == KVS__SCTP_CLOSED && d->sctp->peer_tag)
+        return KVS_ERR_STATE;
+    if (id >= 0) {
+        sid = (uint16_t)id;
+        if (kvs__dcep_find(d, sid))
+            return KVS_ERR_LIMIT;
+    } else {
+        /* the lowest free id of our parity */
+        int cand;
+        for (cand = d->dtls_client ? 0 : 1; cand <= 65534 && kvs__dcep_find(d, (uint16_t)cand); cand += 2)
+            ;
+        if (cand > 65534)
+            return KVS_ERR_LIMIT;
+        sid = (uint16_t)cand;
+    }
+    c = kvs__dcep_slot(d);
+    if (!c)
+        return KVS_ERR_LIMIT;
+    KVS_MEMSET(c, 0, sizeof *c);
+    c->sid = sid;
+    c->type = (uint8_t)type;
+    c->rel = rel;
+    c->priority = priority;
+    c->negotiated = (uint8_t)(negotiated != 0);
+    kvs__dcep_copy_name(c->label, label, ll);
+    kvs__dcep_copy_name(c->protocol, protocol, pl);
+    if (negotiated) {
+        c->state = KVS__DC_OPEN;
+        c->acked = 1;
+        *sid_out = sid;
+        return KVS_OK;
+    }
+    kvs__wr_init(&w, msg, sizeof msg);
+    kvs__wr_u8(&w, KVS__DCEP_MSG_OPEN);
+    kvs__wr_u8(&w, (uint8_t)type);
+    kvs__wr_u16(&w, priority);
+    kvs__wr_u32(&w, rel);
+    kvs__wr_u16(&w, (uint16_t)ll);
+    kvs__wr_u16(&w, (uint16_t)pl);
+    kvs__wr_bytes(&w, label, ll);
+    kvs__wr_bytes(&w, protocol, pl);
+    /* DCEP messages travel ordered and reliable on the channel's stream */
+    r = kvs__sctp_send(d->sctp, sid, KVS__DCEP_PPID_DCEP, msg, w.len, 0, KVS__SCTP_RELIABLE,
+                       KVS_TIME_NEVER, now);
+    if (r != KVS_OK) {
+        c->state = KVS__DC_FREE;
+        return r;
+    }
+    c->state = KVS__DC_OPENING;
+    *sid_out = sid;
+    return KVS_OK;
+}
+
+/* Send a message on an open channel; n may be 0. binary: 1 binary, 0 text. KVS_ERR_NOT_FOUND,
+   KVS_ERR_STATE (closing), and what kvs__sctp_send returns (KVS_ERR_AGAIN when the buffer is
+   full). */
+KVS_PRIVATE kvs_result kvs__dcep_send(kvs__dcep *d, uint16_t sid, const void *p, size_t n,
+                                      int binary, kvs_time now) {
+    static const uint8_t zero[1] = {0};
+    kvs__dc *c = kvs__dcep_find(d, sid);
+    int unordered;
+    uint32_t max_rtx = KVS__SCTP_RELIABLE, ppid;
+    kvs_time life = KVS_TIME_NEVER;
+    kvs_result r;
+    if (!c)
+        return KVS_ERR_NOT_FOUND;
+    if (c->state != KVS__DC_OPEN && c->state != KVS__DC_OPENING)
+        return KVS_ERR_STATE;
+    /* ordered until the ACK (RFC 8832 6) */
+    unordered = (c->type & 0x80) && c->acked;
+    if ((c->type & 0x7f) == KVS_DC_REXMIT)
+        max_rtx = c->rel;
+    else if ((c->type & 0x7f) == KVS_DC_TIMED)
+        life = KVS_MSEC(c->rel);
+    if (n == 0) {
+        ppid = binary ? KVS__DCEP_PPID_BINARY_EMPTY : KVS__DCEP_PPID_STRING_EMPTY;
+        p = zero;
+        n = 1;
+    } else {
+        ppid = binary ? KVS__DCEP_PPID_BINARY : KVS__DCEP_PPID_STRING;
+    }
+    r = kvs__sctp_send(d->sctp, sid, ppid, p, n, unordered, max_rtx, life, now);
+    if (r == KVS_OK) {
+        c->msgs_sent++;
+        c->bytes_sent += ppid >= KVS__DCEP_PPID_STRING_EMPTY ? 0 : n;
+    }
+    return r;
+}
+
+/* Close a channel: reset our outgoing stream; "closed" follows when the peer's reset arrives. */
+KVS_PRIVATE kvs_result kvs__dcep_close(kvs__dcep *d, uint16_t sid) {
+    kvs__dc *c = kvs__dcep_find(d, sid);
+    if (!c)
+        return KVS_ERR_NOT_FOUND;
+    if (c->state == KVS__DC_CLOSING)
+        return KVS_OK;
+    c->state = KVS__DC_CLOSING;
+    if (!c->we_reset) {
+        c->we_reset = 1;
+        return kvs__sctp_reset_stream(d->sctp, sid);
+    }
+    return KVS_OK;
+}
+
+/* The bytes of a channel still queued or in flight (bufferedAmount). */
+KVS_PRIVATE uint32_t kvs__dcep_buffered(kvs__dcep *d, uint16_t sid) {
+    return kvs__sctp_buffered(d->sctp, sid);
+}
+
+/* Refuse an incoming channel (or a bad OPEN): reset the stream. */
+KVS_PRIVATE void kvs__dcep_refuse(kvs__dcep *d, uint16_t sid, const char *why) {
+    (void)why;
+    KVS__LOGF_WARN(d->log, DCEP_REFUSED, "stream %u: %s", (unsigned)sid, why);
+    kvs__sctp_reset_stream(d->sctp, sid);
+}
+
+/* A DCEP message (PPID 50). */
+KVS_PRIVATE void kvs__dcep_control(kvs__dcep *d, uint16_t sid, const uint8_t *p, size_t n,
+                                   kvs_time now) {
+    kvs__rd r;
+    kvs__dc *c = kvs__dcep_find(d, sid);
+    uint8_t type;
+    kvs__rd_init(&r, p, n);
+    type = kvs__rd_u8(&r);
+    if (type == KVS__DCEP_MSG_ACK) {
+        if (c && c->state == KVS__DC_OPENING && n == 1) {
+            c->acked = 1;
+            c->state = KVS__DC_OPEN;
+            if (d->cb.open)
+                d->cb.open(d->cb.ctx, sid);
+        }
+        return;
+    }
+    if (type == KVS__DCEP_MSG_OPEN) {
+        uint8_t ctype = kvs__rd_u8(&r), ack = KVS__DCEP_MSG_ACK;
+        uint16_t prio = kvs__rd_u16(&r);
+        uint32_t rel = kvs__rd_u32(&r);
+        uint16_t ll = kvs__rd_u16(&r), pl = kvs__rd_u16(&r);
+        const uint8_t *label = kvs__rd_ptr(&r, ll), *proto = kvs__rd_ptr(&r, pl);
+        if (!kvs__rd_ok(&r) || kvs__rd_left(&r)) {
+            kvs__dcep_refuse(d, sid, "malformed DATA_CHANNEL_OPEN");
+            return;
+        }
+        if (c || (sid % 2 == 0) == (d->dtls_client != 0)) {
+            kvs__dcep_refuse(d, sid, c ? "stream in use" : "stream id of our parity");
+            return;
+        }
+        if (!kvs__dcep_type_ok(ctype) || ll > KVS_DC_LABEL_MAX || pl > KVS_DC_LABEL_MAX) {
+            kvs__dcep_refuse(d, sid, "unknown type or label too long");
+            return;
+        }
+        c = kvs__dcep_slot(d);
+        if (!c) {
+            kvs__dcep_refuse(d, sid, "no free channel");
+            return;
+        }
+        KVS_MEMSET(c, 0, sizeof *c);
+        c->sid = sid;
+        c->type = ctype;
+        c->rel = rel;
+        c->priority = prio;
+        c->acked = 1;
+        c->state = KVS__DC_OPEN;
+        kvs__dcep_copy_name(c->label, label, ll);
+        kvs__dcep_copy_name(c->protocol, proto, pl);
+        (void)kvs__sctp_send(d->sctp, sid, KVS__DCEP_PPID_DCEP, &ack, 1, 0, KVS__SCTP_RELIABLE,
+                             KVS_TIME_NEVER, now);
+        if (d->cb.open)
+            d->cb.open(d->cb.ctx, sid);
+        return;
+    }
+    KVS__LOGF_DEBUG(d->log, DCEP_REFUSED, "unknown DCEP message %u", (unsigned)type);
+}
+
+/* The association's message callback: DCEP or user data. */
+KVS_PRIVATE void kvs__dcep_on_message(kvs__dcep *d, uint16_t sid, uint32_t ppid, const uint8_t *p,
+                                      size_t n, kvs_time now) {
+    kvs__dc *c;
+    int binary;
+    if (ppid == KVS__DCEP_PPID_DCEP) {
+        kvs__dcep_control(d, sid, p, n, now);
+        return;
+    }
+    c = kvs__dcep_find(d, sid);
+    if (!c || c->state == KVS__DC_FREE) {
+        KVS__LOGF_DEBUG(d->log, DCEP_REFUSED, "data on stream %u without a channel", (unsigned)sid);
+        return;
+    }
+    switch (ppid) {
+    case KVS__DCEP_PPID_STRING:
+    case KVS__DCEP_PPID_STRING_PARTIAL:
+        binary = 0;
+        break;
+    case KVS__DCEP_PPID_BINARY:
+    case KVS__DCEP_PPID_BINARY_PARTIAL:
+        binary = 1;
+        break;
+    case KVS__DCEP_PPID_STRING_EMPTY:
+        binary = 0;
+        n = 0;
+        break;
+    case KVS__DCEP_PPID_BINARY_EMPTY:
+        binary = 1;
+        n = 0;
+        break;
+    default:
+        KVS__LOGF_DEBUG(d->log, DCEP_REFUSED, "unknown PPID %lu", (unsigned long)ppid);
+        return;
+    }
+    /* data from the peer implies it has our OPEN: it acknowledges it (RFC 8832 6) */
+    if (c->state == KVS__DC_OPENING) {
+        c->acked = 1;
+        c->state = KVS__DC_OPEN;
+        if (d->cb.open)
+            d->cb.open(d->cb.ctx, sid);
+    }
+    c->msgs_received++;
+    c->bytes_received += n;
+    if (d->cb.message)
+        d->cb.message(d->cb.ctx, sid, p, n, binary);
+}
+
+/* The association's stream-reset callback: the peer closed its side. */
+KVS_PRIVATE void kvs__dcep_on_reset(kvs__dcep *d, uint16_t sid) {
+    kvs__dc *c = kvs__dcep_find(d, sid);
+    if (!c)
+        return;
+    if (!c->we_reset) {
+        c->we_reset = 1;
+        (void)kvs__sctp_reset_stream(d->sctp, sid); /* close our side too (RFC 8831 6.7) */
+    }
+    c->state = KVS__DC_FREE;
+    if (d->cb.closed)
+        d->cb.closed(d->cb.ctx, sid);
+}
+
+/* The association went down: every channel is closed. */
+KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
+    int i;
+    for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++) {
+        if (d->ch[i].state != KVS__DC_FREE) {
+            uint16_t sid = d->ch[i].sid;
+            d->ch[i].state = KVS__DC_FREE;
+            if (d->cb.closed)
+                d->cb.closed(d->cb.ctx, sid);
+        }
+    }
+}
+
+/* ==== [28] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -8674,7 +9054,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [28] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [29] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -8808,7 +9188,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [29] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [30] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -9576,7 +9956,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [30] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [31] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */

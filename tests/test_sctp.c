@@ -857,7 +857,34 @@ static void test_sctp_lying_lengths(void) {
     sc_free(n);
 }
 
+/* MTUs that are not multiples of 4 (over DTLS the SCTP packet is the datagram size minus 37):
+   every packet within the MTU, full chunks still fit. */
+static void test_sctp_odd_mtu(void) {
+    static const size_t mtus[] = {1163, 1201, 1202, 1203, 301};
+    size_t i;
+    for (i = 0; i < sizeof mtus / sizeof mtus[0]; i++) {
+        sc_net *n = sc_new(35 + i, 0, 0, KVS_MSEC(5), 0);
+        sc_plan p;
+        n->ep[0].cfg.mtu = n->ep[1].cfg.mtu = mtus[i];
+        n->sim.mtu = mtus[i];
+        sc_start(n, 1);
+        sc_run(n, KVS_SEC(10), sc_both_up, NULL);
+        memset(&p, 0, sizeof p);
+        p.from = 0;
+        p.count = 50;
+        p.streams = 0x1;
+        p.max_rtx_odd = KVS__SCTP_RELIABLE;
+        p.rng = 3 + i;
+        p.max_size = 20000;
+        sc_run(n, KVS_SEC(600), sc_feed, &p);
+        CHECK_EQ(n->ep[1].got[0], 50);
+        CHECK_EQ(n->sim.over_mtu, 0);
+        sc_free(n);
+    }
+}
+
 static const kvs_test_case kvs_tests_sctp[] = {
+    {"odd_mtu", test_sctp_odd_mtu},
     {"setup", test_sctp_setup},
     {"small_messages", test_sctp_small_messages},
     {"matrix", test_sctp_matrix},
