@@ -7686,6 +7686,17 @@ KVS_PRIVATE kvs_result kvs__sctp_send(kvs__sctp *s, uint16_t sid, uint32_t ppid,
     return KVS_OK;
 }
 
+/* The association's statistics, with the live values (RTT, RTO, windows) filled in. */
+KVS_PRIVATE void kvs__sctp_stats_get(const kvs__sctp *s, kvs__sctp_stats *out) {
+    *out = s->st;
+    out->srtt = s->srtt;
+    out->rto = s->rto;
+    out->cwnd = s->cwnd;
+    out->ssthresh = s->ssthresh;
+    out->peer_rwnd = s->peer_rwnd;
+    out->flight = s->flight;
+}
+
 /* Bytes of stream sid queued or in flight (the data channel's bufferedAmount). */
 KVS_PRIVATE uint32_t kvs__sctp_buffered(kvs__sctp *s, uint16_t sid) {
     kvs__sctp_stream *st = kvs__sctp_stream_get(s, sid, 0);

@@ -296,6 +296,20 @@ static void test_sctp_small_messages(void) {
     CHECK_EQ(n->ep[1].got[0] + n->ep[1].got[1] + n->ep[1].got[2] + n->ep[1].got[3], 800);
     CHECK_EQ(n->ep[1].bad, 0);
     CHECK_EQ(n->ep[0].s.st.retransmissions, 0);
+    {
+        /* statistics: counts each way, a measured RTT (2 x 5 ms, plus the peer's SACK delay at
+           most), the windows */
+        kvs__sctp_stats a, b;
+        kvs__sctp_stats_get(&n->ep[0].s, &a);
+        kvs__sctp_stats_get(&n->ep[1].s, &b);
+        CHECK_EQ(a.messages_sent, 800);
+        CHECK_EQ(b.messages_received, 800);
+        CHECK_EQ(a.bytes_sent, b.bytes_received);
+        CHECK(a.srtt >= KVS_MSEC(10) && a.srtt <= KVS_MSEC(210));
+        CHECK(a.rto >= KVS_MSEC(400));
+        CHECK(a.cwnd >= 4380);
+        CHECK(a.packets_sent > 0 && b.packets_received == a.packets_sent);
+    }
     /* the other way, at the same time as more this way */
     memset(&p, 0, sizeof p);
     p.from = 1;
