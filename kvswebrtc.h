@@ -6687,8 +6687,9 @@ KVS_PRIVATE kvs_result kvs__srtp_unprotect_rtcp(kvs__srtp *s, uint8_t *pkt, size
    - stream reset (RFC 6525): outgoing and incoming SSN reset requests and their responses, with
      retransmission, to close a data channel (RFC 8831 section 6.7).
    - SHUTDOWN / SHUTDOWN-ACK / SHUTDOWN-COMPLETE, ABORT (sent and received: both sides report it),
-     ERROR chunks (received: logged), HEARTBEAT answered (and sent when idle, for RTT and
-     liveness), unknown chunk types and parameters handled by their two upper bits.
+     ERROR chunks (received: logged; sent for unrecognized chunk types that ask for a report),
+     HEARTBEAT answered (and sent when idle, for RTT and liveness), unknown chunk types and
+     parameters handled by their two upper bits.
    Memory: bounded by the configuration. Outgoing messages are cut into chunks allocated from the
    client's accountant; send_buffer caps the bytes queued or in flight (a full buffer makes
    kvs__sctp_send return KVS_ERR_AGAIN, and the "buffered low" callback follows when it drains).
@@ -6875,6 +6876,8 @@ typedef struct kvs__sctp {
     size_t initack_len;
     uint8_t hb_ack[64];          /* heartbeat info to echo */
     size_t hb_ack_len;
+    uint8_t err_chunk[64];       /* an unrecognized chunk to report (its start) */
+    size_t err_len;
     int shutdown_wanted;
     kvs__sctp_stats st;
 } kvs__sctp;
@@ -6903,6 +6906,7 @@ KVS_PRIVATE void kvs__sctp_pkt_begin(const kvs__sctp *s, kvs__wr *w, uint32_t ta
 
 /* CRC-32c over the packet with a zero checksum field, stored least significant byte first. */
 KVS_PRIVATE void kvs__sctp_pkt_end(uint8_t *p, size_t n) {
+    kvs__put_u32(p + 8, 0);
     kvs__put_u32le(p + 8, kvs__util_crc32c(0, p, n));
 }
 
@@ -8388,8 +8392,17 @@ KVS_PRIVATE void kvs__sctp_input(kvs__sctp *s, const uint8_t *p, size_t n, kvs_t
                 kvs__sctp_on_forward_tsn(s, &ch);
             break;
         default:
-            /* unknown: the two upper bits say stop (0x) or skip (1x) (RFC 4960 3.2) */
+            /* unknown: the two upper bits say stop (0x) or skip (1x), and report (x1) with an
+               ERROR chunk, cause 6 "Unrecognized Chunk Type" (RFC 4960 3.2, 3.3.10.6) */
             KVS__LOGF_DEBUG(s->log, SCTP_BAD_PACKET, "unknown chunk type %u", (unsigned)type);
+            if ((type & 0x40u) && !s->err_len) {
+                size_t keep = KVS__MIN((size_t)len, sizeof s->err_chunk);
+                s->err_chunk[0] = type;
+                s->err_chunk[1] = flags;
+                kvs__put_u16(s->err_chunk + 2, len);
+                KVS_MEMCPY(s->err_chunk + 4, ch.p, keep - 4);
+                s->err_len = keep;
+            }
             if (!(type & 0x80u))
                 goto done;
             break;
@@ -8487,6 +8500,12 @@ KVS_PRIVATE kvs_result kvs__sctp_output(kvs__sctp *s, uint8_t *buf, size_t cap, 
         at = kvs__sctp_chunk_begin(&w, KVS__SCTP_HEARTBEAT_ACK, 0);
         kvs__wr_bytes(&w, s->hb_ack, s->hb_ack_len);
         kvs__sctp_chunk_end(&w, at);
+    }
+    if (s->err_len) {
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_ERROR, 0);
+        kvs__sctp_param(&w, 6, s->err_chunk, s->err_len); /* cause 6: the chunk (its start) */
+        kvs__sctp_chunk_end(&w, at);
+        s->err_len = 0;
     }
     if (s->send_hb) {
         uint8_t info[8];

@@ -703,6 +703,11 @@ static void sc_decode(int from, const uint8_t *p, size_t n) {
             }
             break;
         }
+        case KVS__SCTP_ERROR:
+            /* cause 6 with the unrecognized chunk */
+            if (vl < 8 || kvs__get_u16(v) != 6 || kvs__get_u16(v + 2) > vl)
+                sc_bad_pkts++;
+            break;
         case KVS__SCTP_COOKIE_ECHO:
             if (vl != KVS__SCTP_COOKIE_LEN)
                 sc_bad_pkts++;
@@ -830,11 +835,28 @@ static void test_sctp_lying_lengths(void) {
         pkt[16] = KVS__SCTP_DATA;
         pkt[17] = 3;
         kvs__put_u16(pkt + 18, 17);
-        kvs__put_u32(pkt + 20, n->ep[1].s.cum_tsn + 1);
-        kvs__put_u16(pkt + 24, 3); /* stream 3 */
+        kvs__put_u32(pkt + 20, n->ep[1].s.cum_tsn + 1000); /* ahead: no real TSN is taken */
+        kvs__put_u16(pkt + 24, 3);                         /* stream 3, SSN 0, PPID 0 */
+        kvs__put_u16(pkt + 26, 0);
+        kvs__put_u32(pkt + 28, 0);
+        pkt[32] = 3; /* message 0 of stream 3 by sc_fill's pattern */
         before = n->ep[1].got[3];
+        memset(sc_seen, 0, sizeof sc_seen);
+        sc_bad_pkts = 0;
+        sc_tap = sc_decode;
         sc_inject(n, 1, pkt, 12 + 4 + 20);
         CHECK_EQ(n->ep[1].got[3], before);
+        CHECK_EQ(sc_seen[KVS__SCTP_ERROR], 0); /* 0x3f: stop, no report */
+        pkt[12] = 0x7f;                        /* 01: stop and report: an ERROR chunk, cause 6 */
+        sc_inject(n, 1, pkt, 12 + 4 + 20);
+        CHECK_EQ(n->ep[1].got[3], before);
+        CHECK_EQ(sc_seen[KVS__SCTP_ERROR], 1);
+        pkt[12] = 0xff;                        /* 11: skip and report: the DATA is taken */
+        sc_inject(n, 1, pkt, 12 + 4 + 20);
+        CHECK_EQ(n->ep[1].got[3], before + 1);
+        CHECK_EQ(sc_seen[KVS__SCTP_ERROR], 2);
+        sc_tap = NULL;
+        CHECK_EQ(sc_bad_pkts, 0);
         kvs__put_u32(pkt + 4, 0); /* an INIT with a lying parameter */
         pkt[12] = KVS__SCTP_INIT;
         kvs__put_u16(pkt + 14, 4 + 16 + 8);
