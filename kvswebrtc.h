@@ -6754,6 +6754,9 @@ KVS_PRIVATE kvs_result kvs__srtp_unprotect_rtcp(kvs__srtp *s, uint8_t *pkt, size
 #define KVS__SCTP_WINDOW 2048      /* TSNs tracked above the cumulative ack (receiver) */
 #define KVS__SCTP_COOKIE_LIFE KVS_SEC(60)
 #define KVS__SCTP_COOKIE_LEN 64    /* the state cookie we issue */
+/* the largest state cookie of a peer we keep: usrsctp's carries copies of both INIT chunks
+   (about 260 bytes with our INIT), dcSCTP's is under 100 */
+#define KVS__SCTP_PEER_COOKIE_MAX 512
 #define KVS__SCTP_MAX_DUPS 16
 #define KVS__SCTP_MAX_GAPS 64
 #define KVS__SCTP_SACK_DELAY KVS_MSEC(200)
@@ -6780,7 +6783,7 @@ typedef struct kvs__sctp_chunk {
     uint32_t tsn, ppid, msg;  /* msg: the message it belongs to (outgoing) */
     uint32_t max_rtx;         /* partial reliability: retransmissions allowed (RELIABLE = any) */
     uint16_t sid, ssn, len;
-    uint8_t flags, state, miss, rtx, fast, counted, seen;
+    uint8_t flags, state, miss, rtx, fast, seen;
     kvs_time sent_at, expires; /* expires: lifetime limit (KVS_TIME_NEVER = none) */
 } kvs__sctp_chunk;
 
@@ -6830,6 +6833,8 @@ typedef struct kvs__sctp {
     /* timers */
     kvs_time t1, t3, t2, tsack, thb, treconf, now;
     int init_tries, t3_tries, t2_tries, reconf_tries;
+    int hb_unacked;              /* heartbeats sent without an answer (RFC 4960 8.1, 8.3) */
+    int gone;                    /* went down: every later packet is dropped */
     kvs_time rto, srtt, rttvar;
     int rtt_any;
     /* sender */
@@ -6870,7 +6875,7 @@ typedef struct kvs__sctp {
     /* control chunks to send */
     int send_init, send_cookie_ack, send_shutdown, send_shutdown_ack, send_shutdown_complete;
     int send_abort, send_cookie, send_hb_ack, send_hb;
-    uint8_t cookie[KVS__SCTP_COOKIE_LEN * 2]; /* the peer's cookie to echo (as received) */
+    uint8_t cookie[KVS__SCTP_PEER_COOKIE_MAX]; /* the peer's cookie to echo (as received) */
     size_t cookie_len;
     uint8_t initack[256];        /* an INIT-ACK to send (stateless answer) */
     size_t initack_len;
@@ -6986,11 +6991,14 @@ KVS_PRIVATE void kvs__sctp_free_chunks(kvs__sctp *s) {
     s->rx_bytes = 0;
     s->queued_bytes = 0;
     s->flight = 0;
+    for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++)
+        s->streams[i].buffered = 0;
 }
 
 KVS_PRIVATE void kvs__sctp_down(kvs__sctp *s, kvs_result why) {
     int was = s->state;
     s->state = KVS__SCTP_CLOSED;
+    s->gone = 1; /* an association is not started again (a new one needs a new object) */
     s->error = why;
     s->t1 = s->t2 = s->t3 = s->tsack = s->thb = s->treconf = KVS_TIME_NEVER;
     kvs__sctp_free_chunks(s);
@@ -7075,7 +7083,7 @@ KVS_PRIVATE void kvs__sctp_deinit(kvs__sctp *s) {
 
 /* Start the association (WebRTC: both sides do, RFC 8831 section 6). */
 KVS_PRIVATE kvs_result kvs__sctp_connect(kvs__sctp *s, kvs_time now) {
-    if (s->state != KVS__SCTP_CLOSED || s->peer_tag)
+    if (s->state != KVS__SCTP_CLOSED || s->peer_tag || s->gone)
         return KVS_ERR_STATE;
     s->state = KVS__SCTP_COOKIE_WAIT;
     s->send_init = 1;
@@ -7115,6 +7123,23 @@ KVS_PRIVATE void kvs__sctp_make_cookie(const kvs__sctp *s, uint8_t out[KVS__SCTP
     kvs__crypto_hmac_sha256(s->secret, sizeof s->secret, out, 44, mac);
     KVS_MEMCPY(out + 44, mac, 20);
     kvs__crypto_zero(mac, sizeof mac);
+}
+
+/* The next chunk of a packet's chunk list: its type, flags, length field and body (the length
+   minus the 4-byte header; the padding after it is skipped). 1 for a chunk, 0 at the end (fewer
+   than 4 bytes left), -1 for a length that lies (below 4, or past the end of the packet). */
+KVS_PRIVATE int kvs__sctp_chunk_next(kvs__rd *r, uint8_t *type, uint8_t *flags, uint16_t *len,
+                                     kvs__rd *body) {
+    if (kvs__rd_left(r) < 4)
+        return 0;
+    *type = kvs__rd_u8(r);
+    *flags = kvs__rd_u8(r);
+    *len = kvs__rd_u16(r);
+    if (*len < 4 || (size_t)*len - 4 > kvs__rd_left(r))
+        return -1;
+    *body = kvs__rd_sub(r, (size_t)*len - 4);
+    kvs__rd_skip(r, KVS__MIN((size_t)((4u - (*len & 3u)) & 3u), kvs__rd_left(r)));
+    return 1;
 }
 
 /* Parse the parameters of an INIT / INIT-ACK: FORWARD-TSN and RE-CONFIG support, the cookie.
@@ -7710,32 +7735,24 @@ KVS_PRIVATE uint32_t kvs__sctp_buffered(kvs__sctp *s, uint16_t sid) {
 /* A chunk leaves the sender's books (acknowledged or abandoned for good). */
 KVS_PRIVATE void kvs__sctp_forget(kvs__sctp *s, kvs__sctp_chunk *c) {
     kvs__sctp_stream *st = kvs__sctp_stream_get(s, c->sid, 0);
-    if (!c->counted) {
-        s->queued_bytes -= c->len;
-        if (st)
-            st->buffered -= c->len;
-    }
+    s->queued_bytes -= c->len;
+    if (st)
+        st->buffered -= c->len;
     kvs__mem_free(s->mem, c);
 }
 
 /* Partial reliability: give up every chunk of message msg still in the queue or in flight. The
-   queued part never gets TSNs; the part in flight is skipped with FORWARD-TSN. */
+   queued part never gets TSNs and is freed now; the part in flight is skipped with FORWARD-TSN
+   and keeps its place in the send buffer until the peer's cumulative ack passes it, so the
+   buffer bounds every byte allocated. */
 KVS_PRIVATE void kvs__sctp_abandon(kvs__sctp *s, uint32_t msg) {
     kvs__sctp_chunk *c, *prev = NULL, *n;
-    kvs__sctp_stream *st;
     for (c = s->f_head; c; c = c->next) {
         if (c->msg != msg || c->state == KVS__SCTP_C_ABANDONED)
             continue;
         if (c->state == KVS__SCTP_C_FLIGHT)
             s->flight -= c->len;
         c->state = KVS__SCTP_C_ABANDONED;
-        if (!c->counted) {
-            c->counted = 1; /* its bytes leave the buffer now */
-            s->queued_bytes -= c->len;
-            st = kvs__sctp_stream_get(s, c->sid, 0);
-            if (st)
-                st->buffered -= c->len;
-        }
         s->need_fwd_tsn = 1;
     }
     for (c = s->q_head; c; c = n) {
@@ -7757,8 +7774,9 @@ KVS_PRIVATE void kvs__sctp_abandon(kvs__sctp *s, uint32_t msg) {
 
 /* The advanced peer ack point (RFC 3758 3.5 C1): past the cumulative ack over abandoned
    chunks. */
-KVS_PRIVATE void kvs__sctp_advance_peer_ack(kvs__sctp *s) {
+KVS_PRIVATE void kvs__sctp_advance_peer_ack(kvs__sctp *s, int on_sack) {
     kvs__sctp_chunk *c;
+    uint32_t before = s->adv_peer_ack;
     if (kvs__sctp_lt(s->adv_peer_ack, s->peer_cum))
         s->adv_peer_ack = s->peer_cum;
     for (c = s->f_head; c; c = c->next) {
@@ -7768,7 +7786,11 @@ KVS_PRIVATE void kvs__sctp_advance_peer_ack(kvs__sctp *s) {
             break;
         s->adv_peer_ack = c->tsn;
     }
-    if (kvs__sctp_lt(s->peer_cum, s->adv_peer_ack))
+    /* FORWARD-TSN when the point moved, and again on T3 expiry while the peer has not caught
+       up (RFC 3758 3.5 C2, A3) - not on every SACK that leaves it unacknowledged: a peer SACKs
+       each FORWARD-TSN at once, and SACKs already on the way when it went out would each
+       trigger another, an endless FORWARD-TSN / SACK loop */
+    if (kvs__sctp_lt(s->peer_cum, s->adv_peer_ack) && (!on_sack || s->adv_peer_ack != before))
         s->need_fwd_tsn = 1;
 }
 
@@ -8019,7 +8041,7 @@ KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
     }
     s->peer_rwnd = rwnd > s->flight ? rwnd - s->flight : 0;
     if (cum_moved)
-        s->t3_tries = 0;
+        s->t3_tries = s->hb_unacked = 0;
     /* T3 runs while anything is not cumulatively acknowledged - chunks in flight, to resend,
        gap-acknowledged (may be revoked) or abandoned (a FORWARD-TSN may be lost: RFC 3758
        3.5 A3) - and restarts when the earliest outstanding one moved */
@@ -8027,7 +8049,7 @@ KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
         s->t3 = KVS_TIME_NEVER;
     else if (cum_moved || s->t3 == KVS_TIME_NEVER)
         s->t3 = now + s->rto;
-    kvs__sctp_advance_peer_ack(s);
+    kvs__sctp_advance_peer_ack(s, 1);
     if (s->low_armed && s->queued_bytes <= s->cfg.send_buffer / 2) {
         s->low_armed = 0;
         if (s->cb.buffered_low)
@@ -8064,7 +8086,7 @@ KVS_PRIVATE void kvs__sctp_t3_expired(kvs__sctp *s, kvs_time now) {
         c->miss = 0;
     }
     s->flight = 0;
-    kvs__sctp_advance_peer_ack(s);
+    kvs__sctp_advance_peer_ack(s, 0);
     s->t3 = now + s->rto;
 }
 
@@ -8276,19 +8298,26 @@ KVS_PRIVATE void kvs__sctp_input(kvs__sctp *s, const uint8_t *p, size_t n, kvs_t
         KVS__LOG_DEBUG(s->log, SCTP_BAD_PACKET);
         return;
     }
-    s->st.packets_received++;
     vtag = kvs__get_u32(p + 4);
+    if (s->gone) {
+        /* the association is over. A SHUTDOWN-ACK repeated because our SHUTDOWN-COMPLETE was
+           lost is answered again (RFC 4960 8.4 item 5); everything else is dropped */
+        if (vtag == s->my_tag && p[KVS__SCTP_COMMON] == KVS__SCTP_SHUTDOWN_ACK && s->peer_tag)
+            s->send_shutdown_complete = 1;
+        s->st.packets_dropped++;
+        return;
+    }
+    s->st.packets_received++;
     kvs__rd_init(&r, p + KVS__SCTP_COMMON, n - KVS__SCTP_COMMON);
-    while (kvs__rd_left(&r) >= 4) {
-        uint8_t type = kvs__rd_u8(&r), flags = kvs__rd_u8(&r);
-        uint16_t len = kvs__rd_u16(&r);
-        int tag_ok;
-        if (len < 4 || (size_t)len - 4 > kvs__rd_left(&r)) {
-            s->st.packets_dropped++;
+    for (;;) {
+        uint8_t type, flags;
+        uint16_t len;
+        int tag_ok, more = kvs__sctp_chunk_next(&r, &type, &flags, &len, &ch);
+        if (more <= 0) {
+            if (more < 0)
+                s->st.packets_dropped++;
             break;
         }
-        ch = kvs__rd_sub(&r, (size_t)len - 4);
-        kvs__rd_skip(&r, KVS__MIN((size_t)((4u - (len & 3u)) & 3u), kvs__rd_left(&r)));
         if (type == KVS__SCTP_INIT) {
             /* alone in its packet, with tag 0 (RFC 4960 6.10, 8.5.1) */
             if (first && kvs__rd_left(&r) == 0)
@@ -8331,8 +8360,10 @@ KVS_PRIVATE void kvs__sctp_input(kvs__sctp *s, const uint8_t *p, size_t n, kvs_t
             uint16_t pt = kvs__rd_u16(&ch), pl = kvs__rd_u16(&ch);
             kvs_time sent = kvs__rd_u64(&ch);
             if (kvs__rd_ok(&ch) && pt == KVS__SCTP_P_HB_INFO && pl == 12 && sent <= now &&
-                now - sent < KVS_SEC(60))
+                now - sent < KVS_SEC(60)) {
                 kvs__sctp_rtt(s, now - sent);
+                s->hb_unacked = 0;
+            }
             break;
         }
         case KVS__SCTP_ABORT:
@@ -8619,9 +8650,17 @@ KVS_PRIVATE void kvs__sctp_timeout(kvs__sctp *s, kvs_time now) {
         if (s->reconf_out)
             s->reconf_resend = 1; /* kvs__sctp_output sends the request again */
     }
-    if (s->state == KVS__SCTP_ESTABLISHED && now >= s->thb) {
+    if (s->state == KVS__SCTP_ESTABLISHED && now >= s->thb && s->f_head) {
+        s->thb = now + s->cfg.heartbeat; /* not idle: T3 watches the peer */
+    } else if (s->state == KVS__SCTP_ESTABLISHED && now >= s->thb) {
+        /* an idle peer that stops answering heartbeats is dead (RFC 4960 8.1, 8.3) */
+        if (++s->hb_unacked > s->cfg.max_retransmits) {
+            KVS__LOG_WARN(s->log, SCTP_TIMEOUT);
+            kvs__sctp_abort(s, KVS_ERR_TIMEOUT);
+            return;
+        }
         s->send_hb = 1;
-        s->thb = now + s->cfg.heartbeat;
+        s->thb = now + s->cfg.heartbeat + s->rto;
     }
 }
 

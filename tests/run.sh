@@ -125,6 +125,13 @@ if want interop; then
     tests/interop/dtls_openssl.sh "$B/interop/dtls_peer" > "$B/interop-dtls.log" 2>&1
     counted "$B/interop-dtls.log" $? "" "interop: tests/interop/dtls_openssl.sh"
   fi
+  # SCTP and data channels against usrsctp over UDP on loopback: one counted test per case
+  if [ ! -x "$B/interop/sctp_usrsctp" ]; then
+    fail "interop: $B/interop/sctp_usrsctp not built (make all; needs libusrsctp-dev)"
+  else
+    "$B/interop/sctp_usrsctp" > "$B/interop-sctp.log" 2>&1
+    counted "$B/interop-sctp.log" $? "" "interop: sctp_usrsctp"
+  fi
 fi
 
 # --- fuzz smoke runs (the long runs are `make fuzz-long`) --------------------------------------

@@ -496,6 +496,26 @@ static void test_sctp_abort_and_shutdown(void) {
     CHECK_EQ(n->ep[1].log.last_item, KVS_LOG_SCTP_ABORTED);
     CHECK_EQ(kvs__sctp_send(&n->ep[1].s, 0, 0, m, 10, 0, KVS__SCTP_RELIABLE, KVS_TIME_NEVER,
                             n->sim.now), KVS_ERR_STATE);
+    /* an association that went down is not started again, from either end: connect is refused
+       and a new INIT is dropped without an answer */
+    CHECK_EQ(kvs__sctp_connect(&n->ep[1].s, n->sim.now), KVS_ERR_STATE);
+    {
+        kvs__sctp fresh;
+        kvs__sctp_cfg cfg;
+        uint8_t pkt[1500];
+        size_t len;
+        uint32_t dropped = n->ep[0].s.st.packets_dropped;
+        memset(&cfg, 0, sizeof cfg);
+        CHECK_EQ(kvs__sctp_init(&fresh, &cfg, NULL, &n->ep[1].rng, &n->ep[1].log, &n->ep[1].mem,
+                                n->sim.now), KVS_OK);
+        CHECK_EQ(kvs__sctp_connect(&fresh, n->sim.now), KVS_OK);
+        CHECK_EQ(kvs__sctp_output(&fresh, pkt, sizeof pkt, &len, n->sim.now), KVS_OK);
+        kvs__sctp_input(&n->ep[0].s, pkt, len, n->sim.now);
+        CHECK_EQ(n->ep[0].s.st.packets_dropped, dropped + 1);
+        CHECK_EQ(kvs__sctp_output(&n->ep[0].s, pkt, sizeof pkt, &len, n->sim.now), KVS_ERR_AGAIN);
+        CHECK_EQ(n->ep[0].up, 1);
+        kvs__sctp_deinit(&fresh);
+    }
     sc_free(n);
     /* graceful: everything queued is delivered before SHUTDOWN; both sides report the end */
     n = sc_new(26, 10, 0, KVS_MSEC(5), 0);
@@ -590,7 +610,7 @@ static void test_sctp_silent_peer(void) {
     n = sc_new(30, 0, 0, KVS_MSEC(5), 0);
     sc_start(n, 1);
     sc_run(n, KVS_SEC(10), sc_both_up, NULL);
-    n->sim.blackhole[1] = 1;
+    n->sim.blackhole[0] = n->sim.blackhole[1] = 1;
     {
         uint8_t m[100] = {0};
         CHECK_EQ(kvs__sctp_send(&n->ep[0].s, 0, 0, m, sizeof m, 0, KVS__SCTP_RELIABLE,
@@ -600,6 +620,18 @@ static void test_sctp_silent_peer(void) {
     CHECK_EQ(n->ep[0].down, 1);
     CHECK_EQ(n->ep[0].down_why, KVS_ERR_TIMEOUT);
     CHECK_EQ(n->ep[0].s.st.t3_expiries, 11);
+    sc_free(n);
+    /* established and idle, then the link goes: both notice by unanswered heartbeats */
+    n = sc_new(31, 0, 0, KVS_MSEC(5), 0);
+    sc_start(n, 1);
+    sc_run(n, KVS_SEC(10), sc_both_up, NULL);
+    n->sim.blackhole[0] = n->sim.blackhole[1] = 1;
+    sc_run(n, KVS_SEC(100000), NULL, NULL);
+    CHECK_EQ(n->ep[0].down, 1);
+    CHECK_EQ(n->ep[0].down_why, KVS_ERR_TIMEOUT);
+    CHECK_EQ(n->ep[1].down, 1);
+    CHECK_EQ(n->ep[1].down_why, KVS_ERR_TIMEOUT);
+    CHECK_EQ(n->ep[0].s.t3_tries, 0);
     sc_free(n);
 }
 
