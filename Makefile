@@ -75,7 +75,7 @@ BENCHES := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(wildcard tools/bench/be
 
 $(BUILD)/bench/%: tools/bench/%.c $(HEADER) $(TEST_SRCS) | $(BUILD)
 	@mkdir -p $(BUILD)/bench
-	$(CC) -std=c99 -O2 -Wall -Wextra -Werror $< -o $@ $(LIBS)
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror $< -o $@ -lusrsctp $(LIBS)
 
 bench: deps $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done

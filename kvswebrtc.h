@@ -148,6 +148,8 @@
     KVS_LOG_LINE_MAX         192              impl   size of the stack buffer a log line is
                                                      formatted into (longer lines are truncated)
     KVS_MEM_FILL             0 (1 testing)    impl   1: fill new blocks with 0xAA, freed with 0x55
+    KVS_NO_SIMD              0                impl   1: no CPU-specific instructions (CRC-32c by
+                                                     table even where SSE4.2 / ARMv8 CRC exist)
     KVS_MAX_PEERS            10               all    upper bound of kvs_config.max_peers
     KVS_SCTP_MAX_STREAMS     64               all    SCTP streams (data channels) in use at once
     KVS_DC_LABEL_MAX         128              impl   bytes of a data channel label / protocol
@@ -280,6 +282,9 @@
   0.9  RECENT CHANGES      (full history in README.md)
   ================================================================================================
 
+  0.3.0  SCTP (RFC 4960 subset, RFC 3758 PR-SCTP, RFC 6525 stream reset, RFC 8261 over DTLS)
+         and data channels (RFC 8831 / 8832); interoperable with usrsctp. CRC-32c uses SSE4.2 or
+         the ARMv8 CRC instructions when present (KVS_NO_SIMD: table only).
   0.2.0  DTLS 1.2 (client and server, RFC 6347 / 5764 / 7627), certificates, SRTP (libsrtp2).
   0.1.0  foundation: results, log, memory accountant, util, JSON, base64, crypto glue, POSIX layer.
 */
@@ -295,9 +300,9 @@
 #endif
 
 #define KVS_VERSION_MAJOR 0
-#define KVS_VERSION_MINOR 2
+#define KVS_VERSION_MINOR 3
 #define KVS_VERSION_PATCH 0
-#define KVS_VERSION_STRING "0.2.0"
+#define KVS_VERSION_STRING "0.3.0"
 
 #ifndef KVS_STATIC
 #define KVS_STATIC 0
@@ -1419,10 +1424,49 @@ KVS_PRIVATE uint32_t kvs__util_crc32(uint32_t crc, const void *p, size_t n) {
     return ~crc;
 }
 
+/* CRC-32c (every SCTP packet, both ways) uses the CPU's instruction where there is one: SSE4.2
+   on x86-64 with GCC or Clang (checked at run time), the ARMv8 CRC extension when the compiler
+   targets it. KVS_NO_SIMD keeps the table everywhere. */
+#if !defined(KVS_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define KVS__CRC32C_X86 1
+__attribute__((target("sse4.2"))) static uint32_t kvs__util_crc32c_hw(uint32_t crc, const uint8_t *b,
+                                                                     size_t n) {
+    unsigned long long c = crc;
+    for (; n >= 8; n -= 8, b += 8) {
+        unsigned long long v;
+        KVS_MEMCPY(&v, b, 8); /* little-endian, the order the instruction reads */
+        c = __builtin_ia32_crc32di(c, v);
+    }
+    crc = (uint32_t)c;
+    for (; n; n--, b++)
+        crc = __builtin_ia32_crc32qi(crc, *b);
+    return crc;
+}
+#elif !defined(KVS_NO_SIMD) && defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)
+#include <arm_acle.h>
+#define KVS__CRC32C_ARM 1
+static uint32_t kvs__util_crc32c_hw(uint32_t crc, const uint8_t *b, size_t n) {
+    for (; n >= 8; n -= 8, b += 8) {
+        uint64_t v;
+        KVS_MEMCPY(&v, b, 8);
+        crc = __crc32cd(crc, v);
+    }
+    for (; n; n--, b++)
+        crc = __crc32cb(crc, *b);
+    return crc;
+}
+#endif
+
 KVS_PRIVATE uint32_t kvs__util_crc32c(uint32_t crc, const void *p, size_t n) {
     const uint8_t *b = (const uint8_t *)p;
     size_t i;
     crc = ~crc;
+#if defined(KVS__CRC32C_X86)
+    if (__builtin_cpu_supports("sse4.2"))
+        return ~kvs__util_crc32c_hw(crc, b, n);
+#elif defined(KVS__CRC32C_ARM)
+    return ~kvs__util_crc32c_hw(crc, b, n);
+#endif
     for (i = 0; i < n; i++)
         crc = kvs__util_crc32c_table[(crc ^ b[i]) & 0xffu] ^ (crc >> 8);
     return ~crc;
@@ -6847,6 +6891,8 @@ typedef struct kvs__sctp {
     int in_recovery;
     uint32_t recovery_tsn;       /* fast recovery exit point */
     int need_fwd_tsn, low_armed;
+    int rtx_pending;             /* a chunk may be marked for retransmission (saves list walks) */
+    int gap_acked_any;           /* a chunk may be in state GAP_ACKED (saves list walks) */
     kvs__sctp_chunk *q_head, *q_tail;       /* queued, not sent (TSN order once assigned) */
     kvs__sctp_chunk *f_head, *f_tail;       /* sent, not yet cumulatively acked, TSN order */
     /* receiver */
@@ -6854,6 +6900,7 @@ typedef struct kvs__sctp {
     uint8_t rx_bits[KVS__SCTP_WINDOW / 8];  /* TSNs cum_tsn+1.. received */
     kvs__sctp_chunk *rx[KVS__SCTP_WINDOW];  /* held chunks by TSN */
     uint32_t rx_bytes;           /* payload bytes held */
+    uint32_t rx_high;            /* the highest TSN received (at least cum_tsn once set) */
     uint32_t dups[KVS__SCTP_MAX_DUPS];
     int ndups, sack_due, sack_now, data_pkts;
     /* streams */
@@ -7181,7 +7228,7 @@ KVS_PRIVATE void kvs__sctp_establish(kvs__sctp *s, uint32_t peer_tag, uint32_t p
                                      uint32_t peer_rwnd, uint16_t peer_os, uint16_t peer_mis) {
     uint32_t mtu = (uint32_t)s->cfg.mtu;
     s->peer_tag = peer_tag;
-    s->cum_tsn = peer_tsn - 1;
+    s->cum_tsn = s->rx_high = peer_tsn - 1;
     s->peer_reconf_seq = peer_tsn;
     s->peer_rwnd = peer_rwnd;
     s->peer_streams_in = peer_mis;
@@ -7236,7 +7283,7 @@ KVS_PRIVATE void kvs__sctp_on_init(kvs__sctp *s, uint32_t vtag, kvs__rd *r, int 
     KVS_MEMCPY(s->cookie, cookie, clen);
     s->cookie_len = clen;
     s->peer_tag = tag;
-    s->cum_tsn = tsn - 1;
+    s->cum_tsn = s->rx_high = tsn - 1;
     s->peer_reconf_seq = tsn;
     s->peer_rwnd = rwnd;
     s->peer_streams_out = os;
@@ -7298,6 +7345,8 @@ KVS_PRIVATE int kvs__sctp_rx_has(const kvs__sctp *s, uint32_t tsn) {
 }
 KVS_PRIVATE void kvs__sctp_rx_mark(kvs__sctp *s, uint32_t tsn, int on) {
     uint32_t i = tsn % KVS__SCTP_WINDOW;
+    if (on && kvs__sctp_lt(s->rx_high, tsn))
+        s->rx_high = tsn;
     if (on)
         s->rx_bits[i >> 3] |= (uint8_t)(1u << (i & 7u));
     else
@@ -7600,7 +7649,7 @@ KVS_PRIVATE uint32_t kvs__sctp_a_rwnd(const kvs__sctp *s) {
 /* A SACK chunk: cumulative TSN, window, gap blocks of what we hold above it, duplicates. */
 KVS_PRIVATE void kvs__sctp_put_sack(kvs__sctp *s, kvs__wr *w, size_t room) {
     size_t at = kvs__sctp_chunk_begin(w, KVS__SCTP_SACK, 0), ngap_at;
-    uint32_t off, start = 0;
+    uint32_t off, start = 0, span;
     int ngaps = 0, in = 0, i, ndups = s->ndups;
     size_t max_gaps = room > 16 ? (room - 16) / 4 : 0;
     kvs__wr_u32(w, s->cum_tsn);
@@ -7613,8 +7662,12 @@ KVS_PRIVATE void kvs__sctp_put_sack(kvs__sctp *s, kvs__wr *w, size_t room) {
     max_gaps -= (size_t)ndups;
     if (max_gaps > KVS__SCTP_MAX_GAPS)
         max_gaps = KVS__SCTP_MAX_GAPS;
-    for (off = 1; off <= KVS__SCTP_WINDOW; off++) {
-        int has = off < KVS__SCTP_WINDOW && kvs__sctp_rx_has(s, s->cum_tsn + off);
+    /* gaps lie between cum_tsn and the highest TSN received: scan no further */
+    span = kvs__sctp_lt(s->cum_tsn, s->rx_high) ? s->rx_high - s->cum_tsn + 1 : 1;
+    if (span > KVS__SCTP_WINDOW)
+        span = KVS__SCTP_WINDOW;
+    for (off = 1; off <= span; off++) {
+        int has = off < span && kvs__sctp_rx_has(s, s->cum_tsn + off);
         if (has && !in) {
             start = off;
             in = 1;
@@ -7828,8 +7881,8 @@ KVS_PRIVATE void kvs__sctp_put_forward_tsn(kvs__sctp *s, kvs__wr *w, size_t room
 KVS_PRIVATE int kvs__sctp_put_data(kvs__sctp *s, kvs__wr *w, kvs_time now) {
     kvs__sctp_chunk *c;
     int n = 0;
-    /* retransmissions, in TSN order */
-    for (c = s->f_head; c; c = c->next) {
+    /* retransmissions, in TSN order (the walk is skipped while none is marked) */
+    for (c = s->rtx_pending ? s->f_head : NULL; c; c = c->next) {
         size_t need = KVS__SCTP_DATA_HDR + c->len + ((4u - (c->len & 3u)) & 3u);
         if (c->state != KVS__SCTP_C_RTX)
             continue;
@@ -7854,6 +7907,7 @@ KVS_PRIVATE int kvs__sctp_put_data(kvs__sctp *s, kvs__wr *w, kvs_time now) {
         s->st.retransmissions++;
         n++;
     }
+    s->rtx_pending = 0; /* the walk reached the end: every marked chunk went out */
     /* new chunks */
     while ((c = s->q_head) != NULL) {
         size_t need = KVS__SCTP_DATA_HDR + c->len + ((4u - (c->len & 3u)) & 3u);
@@ -7933,7 +7987,7 @@ KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
     uint16_t ngaps = kvs__rd_u16(r), ndups = kvs__rd_u16(r);
     kvs__sctp_chunk *c, *n;
     kvs_time rtt = 0;
-    int i, cum_moved;
+    int i, cum_moved, gaps_before;
     (void)ndups;
     if (!kvs__rd_ok(r) || kvs__rd_left(r) < 4u * ngaps)
         return;
@@ -7960,9 +8014,12 @@ KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
     }
     s->peer_cum = cum;
     /* gap blocks: acknowledged above the cumulative point; a gap ack missing from this SACK
-       was revoked (RFC 4960 6.2.1: the receiver dropped it) and the chunk is out again */
-    for (c = s->f_head; c; c = c->next)
-        c->seen = 0;
+       was revoked (RFC 4960 6.2.1: the receiver dropped it) and the chunk is out again. The
+       walks are skipped when there is nothing to mark or revoke (the common lossless case) */
+    gaps_before = s->gap_acked_any;
+    if (gaps_before || ngaps)
+        for (c = s->f_head; c; c = c->next)
+            c->seen = 0;
     for (i = 0; i < ngaps; i++) {
         uint32_t lo = cum + kvs__rd_u16(r), hi = cum + kvs__rd_u16(r);
         if (kvs__sctp_lt(hi, lo))
@@ -7981,15 +8038,21 @@ KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
                 }
                 acked += c->len;
                 c->state = KVS__SCTP_C_GAP_ACKED;
+                s->gap_acked_any = 1;
                 if (kvs__sctp_lt(highest_new, c->tsn))
                     highest_new = c->tsn;
             }
         }
     }
-    for (c = s->f_head; c; c = c->next) {
-        if (c->state == KVS__SCTP_C_GAP_ACKED && !c->seen) {
-            c->state = KVS__SCTP_C_FLIGHT;
-            s->flight += c->len;
+    if (gaps_before || ngaps) {
+        s->gap_acked_any = 0;
+        for (c = s->f_head; c; c = c->next) {
+            if (c->state == KVS__SCTP_C_GAP_ACKED && !c->seen) {
+                c->state = KVS__SCTP_C_FLIGHT;
+                s->flight += c->len;
+            }
+            if (c->state == KVS__SCTP_C_GAP_ACKED)
+                s->gap_acked_any = 1;
         }
     }
     if (rtt)
@@ -8008,6 +8071,7 @@ KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
             }
             s->flight -= c->len;
             c->state = KVS__SCTP_C_RTX;
+            s->rtx_pending = 1;
             c->rtx++;
             c->fast = !s->in_recovery;
             s->st.fast_retransmits++;
@@ -8082,6 +8146,7 @@ KVS_PRIVATE void kvs__sctp_t3_expired(kvs__sctp *s, kvs_time now) {
         }
         s->flight -= c->len;
         c->state = KVS__SCTP_C_RTX;
+        s->rtx_pending = 1;
         c->rtx++;
         c->miss = 0;
     }
@@ -8367,6 +8432,8 @@ KVS_PRIVATE void kvs__sctp_input(kvs__sctp *s, const uint8_t *p, size_t n, kvs_t
             break;
         }
         case KVS__SCTP_ABORT:
+            if (s->state == KVS__SCTP_CLOSED)
+                break; /* no association to abort: out of the blue, dropped (RFC 4960 8.4) */
             KVS__LOG_WARN(s->log, SCTP_ABORTED);
             kvs__sctp_down(s, KVS_ERR_CLOSED);
             return;

@@ -95,6 +95,8 @@ if want compile; then
   run "log: KVS_NO_LOG_STRINGS at ceiling WARN (ids only, INFO compiled out)" sh -c "
     gcc -std=c99 $WARN -g -DVARIANT=1 tests/compile/log_variants.c -o $B/compile/log_v1 $LIBS && $B/compile/log_v1 &&
     ! grep -q 'allocation refused' $B/compile/log_v1 && ! grep -q 'client initialised' $B/compile/log_v1"
+  run "KVS_NO_SIMD: util and SCTP unit tests with the portable code paths" sh -c "
+    gcc -std=c99 $WARN -g -O1 -DKVS_NO_SIMD=1 tests/test_main.c -o $B/compile/unit_nosimd $LIBS && $B/compile/unit_nosimd util && $B/compile/unit_nosimd sctp"
   run "log: ceiling TRACE (trace records, hex dump)" sh -c "
     gcc -std=c99 $WARN -g -DVARIANT=2 tests/compile/log_variants.c -o $B/compile/log_v2 $LIBS && $B/compile/log_v2"
   if command -v clang > /dev/null; then
