@@ -77,10 +77,11 @@
     [25] >>sctp-data      SCTP data: DATA, SACK, congestion control, FORWARD-TSN
     [26] >>sctp-io        SCTP stream reset, shutdown, packet input / output, timers
     [27] >>dcep           data channels: DCEP open / ack, PPIDs, channel close (RFC 8832, 8831)
-    [28] >>client         the client object: platform, configuration, accounting
-    [29] >>api            public entry points: validate arguments, then call the sections above
-    [30] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [31] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [28] >>stun           STUN messages (RFC 8489): parse, build, integrity, fingerprint, transactions
+    [29] >>client         the client object: platform, configuration, accounting
+    [30] >>api            public entry points: validate arguments, then call the sections above
+    [31] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [32] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -9107,7 +9108,548 @@ KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
     }
 }
 
-/* ==== [28] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [28] >>stun  STUN (RFC 8489): parse, build, integrity, fingerprint, transactions ======= */
+/* depends on: >>prelude (cursors), >>util (CRC-32), >>crypto (HMAC-SHA1/SHA-256, MD5, random).
+   entry points: none (>>turn and >>ice use it).
+   - kvs__stun_parse checks a whole message (header, cookie, length, every attribute inside the
+     message, the lengths of the attributes it knows, FINGERPRINT last, nothing but
+     MESSAGE-INTEGRITY-SHA256 and FINGERPRINT after MESSAGE-INTEGRITY) and indexes its attributes
+     without copying; accessors decode them (XOR addresses for IPv4 and IPv6, ERROR-CODE, strings,
+     integers). The first instance of an attribute counts (RFC 8489 14).
+   - MESSAGE-INTEGRITY (HMAC-SHA1) and MESSAGE-INTEGRITY-SHA256 are checked in constant time over
+     the message with its length field rewritten as the attribute's end, FINGERPRINT against
+     CRC-32 xor 0x5354554e; the long-term key is MD5(username ":" realm ":" password) with the
+     password as given (no SASLprep: TURN REST and KVS credentials are ASCII).
+   - the builder writes a message into a kvs__wr whose position 0 is the message start and keeps
+     the length field right after each attribute, so integrity and fingerprint can follow.
+   - a client transaction: RTO doubling from 500 ms, Rc = 7 sends, the last wait Rm = 16 x RTO
+     (RFC 8489 6.2.1); over TCP / TLS one send and 39.5 s.
+   Limits: KVS__STUN_MAX_ATTRS attributes are indexed (more: the message is refused). */
+
+#define KVS__STUN_HDR 20
+#define KVS__STUN_COOKIE 0x2112A442u
+#define KVS__STUN_FP_XOR 0x5354554eu
+#define KVS__STUN_MAX_ATTRS 32
+#define KVS__STUN_MAX_UNKNOWN 8
+
+/* methods */
+#define KVS__STUN_BINDING 0x001
+#define KVS__STUN_ALLOCATE 0x003
+#define KVS__STUN_REFRESH 0x004
+#define KVS__STUN_SEND 0x006
+#define KVS__STUN_DATA 0x007
+#define KVS__STUN_CREATE_PERMISSION 0x008
+#define KVS__STUN_CHANNEL_BIND 0x009
+
+/* classes */
+#define KVS__STUN_REQUEST 0
+#define KVS__STUN_INDICATION 1
+#define KVS__STUN_SUCCESS 2
+#define KVS__STUN_ERROR 3
+
+/* attributes (RFC 8489 18.3, RFC 8656 18, RFC 8445 16.1) */
+#define KVS__STUN_A_MAPPED_ADDRESS 0x0001
+#define KVS__STUN_A_USERNAME 0x0006
+#define KVS__STUN_A_MESSAGE_INTEGRITY 0x0008
+#define KVS__STUN_A_ERROR_CODE 0x0009
+#define KVS__STUN_A_UNKNOWN_ATTRIBUTES 0x000A
+#define KVS__STUN_A_CHANNEL_NUMBER 0x000C
+#define KVS__STUN_A_LIFETIME 0x000D
+#define KVS__STUN_A_XOR_PEER_ADDRESS 0x0012
+#define KVS__STUN_A_DATA 0x0013
+#define KVS__STUN_A_REALM 0x0014
+#define KVS__STUN_A_NONCE 0x0015
+#define KVS__STUN_A_XOR_RELAYED_ADDRESS 0x0016
+#define KVS__STUN_A_REQUESTED_ADDRESS_FAMILY 0x0017
+#define KVS__STUN_A_EVEN_PORT 0x0018
+#define KVS__STUN_A_REQUESTED_TRANSPORT 0x0019
+#define KVS__STUN_A_DONT_FRAGMENT 0x001A
+#define KVS__STUN_A_MESSAGE_INTEGRITY_SHA256 0x001C
+#define KVS__STUN_A_PASSWORD_ALGORITHM 0x001D
+#define KVS__STUN_A_USERHASH 0x001E
+#define KVS__STUN_A_XOR_MAPPED_ADDRESS 0x0020
+#define KVS__STUN_A_RESERVATION_TOKEN 0x0022
+#define KVS__STUN_A_PRIORITY 0x0024
+#define KVS__STUN_A_USE_CANDIDATE 0x0025
+#define KVS__STUN_A_ADDITIONAL_ADDRESS_FAMILY 0x8000
+#define KVS__STUN_A_ADDRESS_ERROR_CODE 0x8001
+#define KVS__STUN_A_PASSWORD_ALGORITHMS 0x8002
+#define KVS__STUN_A_ALTERNATE_DOMAIN 0x8003
+#define KVS__STUN_A_ICMP 0x8004
+#define KVS__STUN_A_SOFTWARE 0x8022
+#define KVS__STUN_A_ALTERNATE_SERVER 0x8023
+#define KVS__STUN_A_FINGERPRINT 0x8028
+#define KVS__STUN_A_ICE_CONTROLLED 0x8029
+#define KVS__STUN_A_ICE_CONTROLLING 0x802A
+
+/* transaction timing (RFC 8489 6.2.1) */
+#define KVS__STUN_RTO KVS_MSEC(500)
+#define KVS__STUN_RC 7
+#define KVS__STUN_RM 16
+#define KVS__STUN_TCP_TIMEOUT KVS_MSEC(39500)
+
+typedef struct kvs__stun_attr {
+    uint16_t type, len, off; /* off: the value's offset from the message start */
+} kvs__stun_attr;
+
+/* A parsed message: views into the caller's bytes, valid while they are. */
+typedef struct kvs__stun_msg {
+    const uint8_t *p;
+    size_t n;
+    uint16_t method;
+    uint8_t cls;
+    uint8_t txid[12];
+    int nattrs;
+    kvs__stun_attr attrs[KVS__STUN_MAX_ATTRS];
+    int mi, mi256, fp;      /* index of MESSAGE-INTEGRITY(-SHA256), FINGERPRINT; -1 when absent */
+    int nunknown;           /* comprehension-required attributes not understood ... */
+    uint16_t unknown[KVS__STUN_MAX_UNKNOWN]; /* ... their types (for a 420 answer) */
+} kvs__stun_msg;
+
+/* A client transaction (retransmission timing only: the caller keeps the bytes). */
+typedef struct kvs__stun_txn {
+    uint8_t txid[12];
+    kvs_time next;  /* when to send again (or give up); KVS_TIME_NEVER when done */
+    kvs_time rto;
+    int sends;      /* sends so far */
+    int reliable;   /* over TCP / TLS: one send, one long wait */
+} kvs__stun_txn;
+
+/* --- message type and header --------------------------------------------------------------- */
+
+KVS_PRIVATE uint16_t kvs__stun_type(uint16_t method, int cls) {
+    return (uint16_t)((method & 0x000Fu) | ((method & 0x0070u) << 1) | ((method & 0x0F80u) << 2) |
+                      (((unsigned)cls & 1u) << 4) | (((unsigned)cls & 2u) << 7));
+}
+
+/* Whether p starts like a STUN message (RFC 7983: first byte 0..3, the magic cookie). */
+KVS_PRIVATE int kvs__stun_is(const uint8_t *p, size_t n) {
+    return n >= KVS__STUN_HDR && p[0] < 4 && kvs__get_u32(p + 4) == KVS__STUN_COOKIE;
+}
+
+/* The length of the STUN message at the start of a stream (TURN over TCP / TLS): 0 when fewer
+   than 4 bytes are there. */
+KVS_PRIVATE size_t kvs__stun_frame_len(const uint8_t *p, size_t n) {
+    return n < 4 ? 0 : KVS__STUN_HDR + (size_t)kvs__get_u16(p + 2);
+}
+
+/* --- parsing --------------------------------------------------------------------------------- */
+
+/* The value length an attribute this section knows must have: -1 any, -2 an address (8 or 20),
+   -3 MESSAGE-INTEGRITY-SHA256 (16..32 in steps of 4), or the exact length. Types it does not
+   know return -4. */
+KVS_PRIVATE int kvs__stun_attr_rule(uint16_t type, uint16_t *max) {
+    *max = 0xffff;
+    switch (type) {
+    case KVS__STUN_A_MAPPED_ADDRESS:
+    case KVS__STUN_A_XOR_PEER_ADDRESS:
+    case KVS__STUN_A_XOR_RELAYED_ADDRESS:
+    case KVS__STUN_A_XOR_MAPPED_ADDRESS:
+    case KVS__STUN_A_ALTERNATE_SERVER:
+        return -2;
+    case KVS__STUN_A_MESSAGE_INTEGRITY:
+        return 20;
+    case KVS__STUN_A_MESSAGE_INTEGRITY_SHA256:
+        return -3;
+    case KVS__STUN_A_FINGERPRINT:
+    case KVS__STUN_A_PRIORITY:
+    case KVS__STUN_A_CHANNEL_NUMBER:
+    case KVS__STUN_A_LIFETIME:
+    case KVS__STUN_A_REQUESTED_TRANSPORT:
+    case KVS__STUN_A_REQUESTED_ADDRESS_FAMILY:
+    case KVS__STUN_A_ADDITIONAL_ADDRESS_FAMILY:
+        return 4;
+    case KVS__STUN_A_ICE_CONTROLLED:
+    case KVS__STUN_A_ICE_CONTROLLING:
+    case KVS__STUN_A_RESERVATION_TOKEN:
+        return 8;
+    case KVS__STUN_A_USE_CANDIDATE:
+    case KVS__STUN_A_DONT_FRAGMENT:
+        return 0;
+    case KVS__STUN_A_EVEN_PORT:
+        return 1;
+    case KVS__STUN_A_USERNAME:
+        *max = 513;
+        return -1;
+    case KVS__STUN_A_REALM:
+    case KVS__STUN_A_NONCE:
+    case KVS__STUN_A_SOFTWARE:
+    case KVS__STUN_A_ALTERNATE_DOMAIN:
+        *max = 763;
+        return -1;
+    case KVS__STUN_A_ERROR_CODE:
+    case KVS__STUN_A_ADDRESS_ERROR_CODE:
+        *max = 4 + 763;
+        return -1;
+    case KVS__STUN_A_UNKNOWN_ATTRIBUTES:
+    case KVS__STUN_A_DATA:
+    case KVS__STUN_A_PASSWORD_ALGORITHM:
+    case KVS__STUN_A_PASSWORD_ALGORITHMS:
+    case KVS__STUN_A_USERHASH:
+    case KVS__STUN_A_ICMP:
+        return -1;
+    default:
+        return -4;
+    }
+}
+
+/* Parse one whole message (a datagram, or a frame cut by kvs__stun_frame_len). KVS_ERR_PARSE for
+   anything malformed; KVS_ERR_LIMIT when it has more than KVS__STUN_MAX_ATTRS attributes. */
+KVS_PRIVATE kvs_result kvs__stun_parse(const uint8_t *p, size_t n, kvs__stun_msg *m) {
+    size_t off = KVS__STUN_HDR;
+    uint16_t type;
+    KVS_MEMSET(m, 0, sizeof *m);
+    m->mi = m->mi256 = m->fp = -1;
+    if (n < KVS__STUN_HDR || (p[0] & 0xC0u) || kvs__get_u32(p + 4) != KVS__STUN_COOKIE ||
+        (kvs__get_u16(p + 2) & 3u) ||
+        (size_t)kvs__get_u16(p + 2) + KVS__STUN_HDR != n)
+        return KVS_ERR_PARSE;
+    m->p = p;
+    m->n = n;
+    type = kvs__get_u16(p);
+    m->method = (uint16_t)((type & 0x000Fu) | ((type >> 1) & 0x0070u) | ((type >> 2) & 0x0F80u));
+    m->cls = (uint8_t)(((type >> 4) & 1u) | ((type >> 7) & 2u));
+    KVS_MEMCPY(m->txid, p + 8, 12);
+    while (off < n) {
+        uint16_t at, len, max;
+        int rule;
+        if (n - off < 4)
+            return KVS_ERR_PARSE;
+        at = kvs__get_u16(p + off);
+        len = kvs__get_u16(p + off + 2);
+        if ((size_t)len > n - off - 4 || (((size_t)len + 3u) & ~(size_t)3u) > n - off - 4)
+            return KVS_ERR_PARSE;
+        if (m->fp >= 0)
+            return KVS_ERR_PARSE; /* FINGERPRINT is the last attribute */
+        rule = kvs__stun_attr_rule(at, &max);
+        if ((rule >= 0 && len != rule) || (rule == -1 && len > max) ||
+            (rule == -2 && len != 8 && len != 20) ||
+            (rule == -3 && (len < 16 || len > 32 || (len & 3u))))
+            return KVS_ERR_PARSE;
+        /* after MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT count; after
+           MESSAGE-INTEGRITY-SHA256 only FINGERPRINT (RFC 8489 14.5, 14.6) */
+        if ((m->mi >= 0 && at != KVS__STUN_A_MESSAGE_INTEGRITY_SHA256 && at != KVS__STUN_A_FINGERPRINT) ||
+            (m->mi256 >= 0 && at != KVS__STUN_A_FINGERPRINT)) {
+            off += 4 + (((size_t)len + 3u) & ~(size_t)3u);
+            continue;
+        }
+        if (m->nattrs == KVS__STUN_MAX_ATTRS)
+            return KVS_ERR_LIMIT;
+        m->attrs[m->nattrs].type = at;
+        m->attrs[m->nattrs].len = len;
+        m->attrs[m->nattrs].off = (uint16_t)(off + 4);
+        if (at == KVS__STUN_A_MESSAGE_INTEGRITY && m->mi < 0)
+            m->mi = m->nattrs;
+        else if (at == KVS__STUN_A_MESSAGE_INTEGRITY_SHA256 && m->mi256 < 0)
+            m->mi256 = m->nattrs;
+        else if (at == KVS__STUN_A_FINGERPRINT)
+            m->fp = m->nattrs;
+        if (rule == -4 && at < 0x8000u && m->nunknown < KVS__STUN_MAX_UNKNOWN)
+            m->unknown[m->nunknown++] = at;
+        m->nattrs++;
+        off += 4 + (((size_t)len + 3u) & ~(size_t)3u);
+    }
+    return KVS_OK;
+}
+
+/* The first attribute of a type: its index, or -1. */
+KVS_PRIVATE int kvs__stun_find(const kvs__stun_msg *m, uint16_t type) {
+    int i;
+    for (i = 0; i < m->nattrs; i++)
+        if (m->attrs[i].type == type)
+            return i;
+    return -1;
+}
+
+/* An attribute's value: a pointer into the message and its length; NULL when absent. */
+KVS_PRIVATE const uint8_t *kvs__stun_get(const kvs__stun_msg *m, uint16_t type, size_t *len) {
+    int i = kvs__stun_find(m, type);
+    *len = 0;
+    if (i < 0)
+        return NULL;
+    *len = m->attrs[i].len;
+    return m->p + m->attrs[i].off;
+}
+
+KVS_PRIVATE int kvs__stun_has(const kvs__stun_msg *m, uint16_t type) {
+    return kvs__stun_find(m, type) >= 0;
+}
+
+/* A 4-byte attribute (PRIORITY, LIFETIME, CHANNEL-NUMBER, ...). KVS_ERR_NOT_FOUND when absent. */
+KVS_PRIVATE kvs_result kvs__stun_get_u32(const kvs__stun_msg *m, uint16_t type, uint32_t *v) {
+    size_t n;
+    const uint8_t *p = kvs__stun_get(m, type, &n);
+    if (!p || n != 4)
+        return KVS_ERR_NOT_FOUND;
+    *v = kvs__get_u32(p);
+    return KVS_OK;
+}
+
+/* An 8-byte attribute (ICE-CONTROLLING / ICE-CONTROLLED tie-breaker, RESERVATION-TOKEN). */
+KVS_PRIVATE kvs_result kvs__stun_get_u64(const kvs__stun_msg *m, uint16_t type, uint64_t *v) {
+    size_t n;
+    const uint8_t *p = kvs__stun_get(m, type, &n);
+    if (!p || n != 8)
+        return KVS_ERR_NOT_FOUND;
+    *v = ((uint64_t)kvs__get_u32(p) << 32) | kvs__get_u32(p + 4);
+    return KVS_OK;
+}
+
+/* An address attribute, XOR-decoded for the XOR-* types (RFC 8489 14.2). KVS_ERR_PARSE for an
+   unknown family or a length that does not fit it. */
+KVS_PRIVATE kvs_result kvs__stun_get_addr(const kvs__stun_msg *m, uint16_t type, kvs_addr *a) {
+    size_t n, i;
+    const uint8_t *p = kvs__stun_get(m, type, &n);
+    int x = type != KVS__STUN_A_MAPPED_ADDRESS && type != KVS__STUN_A_ALTERNATE_SERVER;
+    uint8_t mask[16];
+    KVS_MEMSET(a, 0, sizeof *a);
+    if (!p)
+        return KVS_ERR_NOT_FOUND;
+    kvs__put_u32(mask, KVS__STUN_COOKIE);
+    KVS_MEMCPY(mask + 4, m->txid, 12);
+    if (p[1] == 0x01 && n == 8) {
+        a->family = KVS_AF_INET;
+        for (i = 0; i < 4; i++)
+            a->ip[i] = (uint8_t)(p[4 + i] ^ (x ? mask[i] : 0));
+    } else if (p[1] == 0x02 && n == 20) {
+        a->family = KVS_AF_INET6;
+        for (i = 0; i < 16; i++)
+            a->ip[i] = (uint8_t)(p[4 + i] ^ (x ? mask[i] : 0));
+    } else {
+        return KVS_ERR_PARSE;
+    }
+    a->port = (uint16_t)(kvs__get_u16(p + 2) ^ (x ? (KVS__STUN_COOKIE >> 16) : 0u));
+    return KVS_OK;
+}
+
+/* ERROR-CODE: the code (300..699) and the reason phrase (not terminated). */
+KVS_PRIVATE kvs_result kvs__stun_get_error(const kvs__stun_msg *m, int *code, const char **reason,
+                                           size_t *reason_len) {
+    size_t n;
+    const uint8_t *p = kvs__stun_get(m, KVS__STUN_A_ERROR_CODE, &n);
+    *code = 0;
+    *reason = "";
+    *reason_len = 0;
+    if (!p || n < 4)
+        return KVS_ERR_NOT_FOUND;
+    if ((p[2] & 7u) < 3 || (p[2] & 7u) > 6 || p[3] > 99)
+        return KVS_ERR_PARSE;
+    *code = (p[2] & 7) * 100 + p[3];
+    *reason = (const char *)(p + 4);
+    *reason_len = n - 4;
+    return KVS_OK;
+}
+
+/* --- integrity and fingerprint ------------------------------------------------------------- */
+
+/* The HMAC over the message up to attribute idx (exclusive), with the length field saying the
+   message ends where that attribute ends. */
+KVS_PRIVATE size_t kvs__stun_mac(const uint8_t *p, size_t upto, size_t attr_end, int hash,
+                                 const void *key, size_t klen, uint8_t out[32]) {
+    kvs__crypto_hmac h;
+    uint8_t hdr[4];
+    size_t n;
+    kvs__put_u16(hdr, kvs__get_u16(p));
+    kvs__put_u16(hdr + 2, (uint16_t)(attr_end - KVS__STUN_HDR));
+    kvs__crypto_hmac_init(&h, hash, key, klen);
+    kvs__crypto_hmac_update(&h, hdr, 4);
+    kvs__crypto_hmac_update(&h, p + 4, upto - 4);
+    n = kvs__crypto_hmac_out(&h, out);
+    kvs__crypto_hmac_clear(&h);
+    return n;
+}
+
+/* Check MESSAGE-INTEGRITY-SHA256 when present, else MESSAGE-INTEGRITY, with the key (the
+   short-term password, or the long-term key). KVS_ERR_NOT_FOUND when the message has neither,
+   KVS_ERR_AUTH when it does not match. */
+KVS_PRIVATE kvs_result kvs__stun_check_integrity(const kvs__stun_msg *m, const void *key, size_t klen) {
+    uint8_t mac[32];
+    int ok, i = m->mi256 >= 0 ? m->mi256 : m->mi;
+    const kvs__stun_attr *a;
+    if (i < 0)
+        return KVS_ERR_NOT_FOUND;
+    a = &m->attrs[i];
+    kvs__stun_mac(m->p, (size_t)a->off - 4, (size_t)a->off + a->len,
+                  i == m->mi256 ? KVS__CRYPTO_SHA256 : KVS__CRYPTO_SHA1, key, klen, mac);
+    ok = kvs__crypto_ct_eq(mac, m->p + a->off, a->len);
+    kvs__crypto_zero(mac, sizeof mac);
+    return ok ? KVS_OK : KVS_ERR_AUTH;
+}
+
+KVS_PRIVATE uint32_t kvs__stun_crc(const uint8_t *p, size_t upto) {
+    uint8_t hdr[4];
+    uint32_t crc;
+    kvs__put_u16(hdr, kvs__get_u16(p));
+    kvs__put_u16(hdr + 2, (uint16_t)(upto + 8 - KVS__STUN_HDR));
+    crc = kvs__util_crc32(0, hdr, 4);
+    crc = kvs__util_crc32(crc, p + 4, upto - 4);
+    return crc ^ KVS__STUN_FP_XOR;
+}
+
+/* KVS_OK when FINGERPRINT is present and right, KVS_ERR_NOT_FOUND when absent, else
+   KVS_ERR_AUTH. */
+KVS_PRIVATE kvs_result kvs__stun_check_fingerprint(const kvs__stun_msg *m) {
+    const kvs__stun_attr *a;
+    if (m->fp < 0)
+        return KVS_ERR_NOT_FOUND;
+    a = &m->attrs[m->fp];
+    return kvs__stun_crc(m->p, (size_t)a->off - 4) == kvs__get_u32(m->p + a->off) ? KVS_OK
+                                                                                   : KVS_ERR_AUTH;
+}
+
+/* The long-term credential key (RFC 8489 9.2.2): MD5(username ":" realm ":" password). */
+KVS_PRIVATE void kvs__stun_long_term_key(const void *user, size_t ulen, const void *realm, size_t rlen,
+                                         const void *pass, size_t plen, uint8_t key[16]) {
+    br_md5_context c;
+    br_md5_init(&c);
+    br_md5_update(&c, user, ulen);
+    br_md5_update(&c, ":", 1);
+    br_md5_update(&c, realm, rlen);
+    br_md5_update(&c, ":", 1);
+    br_md5_update(&c, pass, plen);
+    br_md5_out(&c, key);
+    kvs__crypto_zero(&c, sizeof c);
+}
+
+/* --- building ------------------------------------------------------------------------------ */
+
+/* Start a message at position 0 of w. txid: 12 bytes. */
+KVS_PRIVATE void kvs__stun_begin(kvs__wr *w, uint16_t method, int cls, const uint8_t txid[12]) {
+    kvs__wr_u16(w, kvs__stun_type(method, cls));
+    kvs__wr_u16(w, 0);
+    kvs__wr_u32(w, KVS__STUN_COOKIE);
+    kvs__wr_bytes(w, txid, 12);
+}
+
+/* Keep the header's length field equal to what was written. */
+KVS_PRIVATE void kvs__stun_fix_len(kvs__wr *w) {
+    if (w->len >= KVS__STUN_HDR && w->len - KVS__STUN_HDR <= 0xffff)
+        kvs__wr_patch_u16(w, 2, (uint16_t)(w->len - KVS__STUN_HDR));
+    else
+        w->err |= 1;
+}
+
+KVS_PRIVATE void kvs__stun_put(kvs__wr *w, uint16_t type, const void *v, size_t n) {
+    if (n > 0xffff) {
+        w->err |= 1;
+        return;
+    }
+    kvs__wr_u16(w, type);
+    kvs__wr_u16(w, (uint16_t)n);
+    kvs__wr_bytes(w, v, n);
+    kvs__wr_fill(w, 0, (4u - (n & 3u)) & 3u);
+    kvs__stun_fix_len(w);
+}
+
+KVS_PRIVATE void kvs__stun_put_u32(kvs__wr *w, uint16_t type, uint32_t v) {
+    uint8_t b[4];
+    kvs__put_u32(b, v);
+    kvs__stun_put(w, type, b, 4);
+}
+
+KVS_PRIVATE void kvs__stun_put_u64(kvs__wr *w, uint16_t type, uint64_t v) {
+    uint8_t b[8];
+    kvs__put_u32(b, (uint32_t)(v >> 32));
+    kvs__put_u32(b + 4, (uint32_t)v);
+    kvs__stun_put(w, type, b, 8);
+}
+
+/* An address attribute; XOR-encoded for the XOR-* types with the message's transaction id (read
+   back from the header at position 8 of w). */
+KVS_PRIVATE void kvs__stun_put_addr(kvs__wr *w, uint16_t type, const kvs_addr *a) {
+    uint8_t v[20], mask[16];
+    size_t n = a->family == KVS_AF_INET6 ? 16 : 4, i;
+    int x = type != KVS__STUN_A_MAPPED_ADDRESS && type != KVS__STUN_A_ALTERNATE_SERVER;
+    KVS_MEMSET(mask, 0, sizeof mask);
+    if (x && w->len >= KVS__STUN_HDR && w->cap >= KVS__STUN_HDR) {
+        kvs__put_u32(mask, KVS__STUN_COOKIE);
+        KVS_MEMCPY(mask + 4, w->p + 8, 12);
+    }
+    v[0] = 0;
+    v[1] = a->family == KVS_AF_INET6 ? 0x02 : 0x01;
+    kvs__put_u16(v + 2, (uint16_t)(a->port ^ (x ? (KVS__STUN_COOKIE >> 16) : 0u)));
+    for (i = 0; i < n; i++)
+        v[4 + i] = (uint8_t)(a->ip[i] ^ mask[i]);
+    kvs__stun_put(w, type, v, 4 + n);
+}
+
+/* ERROR-CODE with a reason phrase. */
+KVS_PRIVATE void kvs__stun_put_error(kvs__wr *w, int code, const char *reason) {
+    uint8_t v[4 + 128];
+    size_t n = KVS_STRLEN(reason);
+    if (n > sizeof v - 4)
+        n = sizeof v - 4;
+    v[0] = v[1] = 0;
+    v[2] = (uint8_t)(code / 100);
+    v[3] = (uint8_t)(code % 100);
+    KVS_MEMCPY(v + 4, reason, n);
+    kvs__stun_put(w, KVS__STUN_A_ERROR_CODE, v, 4 + n);
+}
+
+/* MESSAGE-INTEGRITY (HMAC-SHA1 with key) over everything written so far. */
+KVS_PRIVATE void kvs__stun_put_integrity(kvs__wr *w, const void *key, size_t klen) {
+    uint8_t mac[32];
+    size_t upto = w->len;
+    if (w->err || upto > w->cap || upto < KVS__STUN_HDR) {
+        w->err |= 1;
+        return;
+    }
+    kvs__stun_mac(w->p, upto, upto + 24, KVS__CRYPTO_SHA1, key, klen, mac);
+    kvs__stun_put(w, KVS__STUN_A_MESSAGE_INTEGRITY, mac, 20);
+    kvs__crypto_zero(mac, sizeof mac);
+}
+
+/* FINGERPRINT over everything written so far (the last attribute). */
+KVS_PRIVATE void kvs__stun_put_fingerprint(kvs__wr *w) {
+    size_t upto = w->len;
+    if (w->err || upto > w->cap || upto < KVS__STUN_HDR) {
+        w->err |= 1;
+        return;
+    }
+    kvs__stun_put_u32(w, KVS__STUN_A_FINGERPRINT, kvs__stun_crc(w->p, upto));
+}
+
+/* --- client transactions ------------------------------------------------------------------- */
+
+/* Start a transaction: a fresh random transaction id, the first send due now. */
+KVS_PRIVATE kvs_result kvs__stun_txn_start(kvs__stun_txn *t, kvs__rng *rng, int reliable, kvs_time now) {
+    kvs_result r = kvs__crypto_random(rng, t->txid, sizeof t->txid);
+    t->next = now;
+    t->rto = KVS__STUN_RTO;
+    t->sends = 0;
+    t->reliable = reliable;
+    return r;
+}
+
+/* Called when now >= t->next: 1 = send the request (again) now, 0 = the transaction timed out
+   (t->next becomes KVS_TIME_NEVER). */
+KVS_PRIVATE int kvs__stun_txn_due(kvs__stun_txn *t, kvs_time now) {
+    if (t->reliable) {
+        if (t->sends) {
+            t->next = KVS_TIME_NEVER;
+            return 0;
+        }
+        t->sends = 1;
+        t->next = now + KVS__STUN_TCP_TIMEOUT;
+        return 1;
+    }
+    if (t->sends >= KVS__STUN_RC) {
+        t->next = KVS_TIME_NEVER;
+        return 0;
+    }
+    t->sends++;
+    t->next = now + (t->sends == KVS__STUN_RC ? KVS__STUN_RM * KVS__STUN_RTO : t->rto);
+    t->rto *= 2;
+    return 1;
+}
+
+/* Whether a message answers this transaction. */
+KVS_PRIVATE int kvs__stun_txn_match(const kvs__stun_txn *t, const kvs__stun_msg *m) {
+    return t->next != KVS_TIME_NEVER && (m->cls == KVS__STUN_SUCCESS || m->cls == KVS__STUN_ERROR) &&
+           KVS_MEMCMP(t->txid, m->txid, 12) == 0;
+}
+
+/* ==== [29] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -9190,7 +9732,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [29] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [30] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -9324,7 +9866,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [30] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [31] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -10092,7 +10634,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [31] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [32] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */
