@@ -78,10 +78,11 @@
     [26] >>sctp-io        SCTP stream reset, shutdown, packet input / output, timers
     [27] >>dcep           data channels: DCEP open / ack, PPIDs, channel close (RFC 8832, 8831)
     [28] >>stun           STUN messages (RFC 8489): parse, build, integrity, fingerprint, transactions
-    [29] >>client         the client object: platform, configuration, accounting
-    [30] >>api            public entry points: validate arguments, then call the sections above
-    [31] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [32] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [29] >>turn           TURN client (RFC 8656) over UDP / TCP / TLS: allocation, permissions, channels
+    [30] >>client         the client object: platform, configuration, accounting
+    [31] >>api            public entry points: validate arguments, then call the sections above
+    [32] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [33] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -431,7 +432,11 @@ typedef enum kvs_result {
     X(SCTP_BAD_PACKET, "SCTP packet or chunk dropped (checksum, tag, format)")                   \
     X(SCTP_PEER_ERROR, "SCTP peer reported an error")                                            \
     X(SCTP_DROPPED_MESSAGE, "SCTP message dropped on delivery")                                  \
-    X(DCEP_REFUSED, "data channel refused or DCEP message dropped")
+    X(DCEP_REFUSED, "data channel refused or DCEP message dropped")                              \
+    X(TURN_ALLOCATED, "TURN allocation created")                                                 \
+    X(TURN_AUTH_FAILED, "TURN server refused the credentials")                                   \
+    X(TURN_TIMEOUT, "TURN server stopped answering a request")                                   \
+    X(TURN_FAILED, "TURN request failed")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -9649,7 +9654,713 @@ KVS_PRIVATE int kvs__stun_txn_match(const kvs__stun_txn *t, const kvs__stun_msg 
            KVS_MEMCMP(t->txid, m->txid, 12) == 0;
 }
 
-/* ==== [29] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [29] >>turn  TURN client (RFC 8656) over UDP, TCP, TLS: allocation, peers, channels = */
+/* depends on: >>stun.  entry points: none (>>ice drives it).
+   One kvs__turn is one allocation on one TURN server, reached over UDP or over a byte stream
+   (TCP, or TLS: the caller runs >>tls and hands this object the plaintext). It is sans-IO:
+   kvs__turn_output gives the next request to send (a datagram, or bytes to append to the
+   stream), kvs__turn_input / kvs__turn_stream_input take what the server sent, data from peers
+   comes out through a callback, and kvs__turn_wrap turns data for a peer into ChannelData (a
+   channel is bound) or a Send indication.
+   - Allocate (REQUESTED-TRANSPORT UDP, LIFETIME) answered by 401 takes REALM and NONCE and
+     retries with the long-term key MD5(user:realm:pass); a 438 (stale nonce) retries with the
+     new nonce; a second 401 is an authentication failure. Responses to authenticated requests
+     must carry a MESSAGE-INTEGRITY that checks; others are dropped.
+   - Refresh before the lifetime ends (60 s before, or at 3/4 of a short lifetime); permissions
+     (CreatePermission) are refreshed every 240 s of their 300, channels (ChannelBind, which also
+     installs the permission) every 540 s of their 600; deallocation by Refresh with LIFETIME 0.
+   - Servers come as URIs exactly as GetIceServerConfig returns them:
+     turn:host[:port][?transport=udp|tcp], turns:host[:port][?transport=tcp] (port 3478 / 5349
+     by default, IPv6 literals in brackets); kvs__turn_uri_parse splits them.
+   Bounded: KVS_TURN_MAX_PEERS permissions and channels per allocation, no allocation at all
+   (the object is fixed-size; a stream frame larger than KVS_TURN_STREAM_BUF is skipped and
+   counted). */
+
+#ifndef KVS_TURN_MAX_PEERS
+#define KVS_TURN_MAX_PEERS 8 /* permissions (and channels) per TURN allocation */
+#endif
+#ifndef KVS_TURN_STREAM_BUF
+#define KVS_TURN_STREAM_BUF 4096 /* bytes of one STUN / ChannelData frame over TCP or TLS */
+#endif
+#define KVS__TURN_CRED_MAX 512   /* username and password bytes kept (KVS's are ~200) */
+#define KVS__TURN_NONCE_MAX 256
+#define KVS__TURN_REALM_MAX 128
+
+#define KVS__TURN_UDP 0
+#define KVS__TURN_TCP 1
+#define KVS__TURN_TLS 2
+
+/* allocation states */
+#define KVS__TURN_IDLE 0
+#define KVS__TURN_ALLOCATING 1
+#define KVS__TURN_ALLOCATED 2
+#define KVS__TURN_DEALLOCATING 3
+#define KVS__TURN_CLOSED 4
+#define KVS__TURN_FAILED 5
+
+#define KVS__TURN_LIFETIME 600u          /* seconds asked for */
+#define KVS__TURN_PERM_LIFETIME KVS_SEC(300)
+#define KVS__TURN_PERM_REFRESH KVS_SEC(240)
+#define KVS__TURN_CHAN_LIFETIME KVS_SEC(600)
+#define KVS__TURN_CHAN_REFRESH KVS_SEC(540)
+#define KVS__TURN_CHAN_FIRST 0x4000u
+#define KVS__TURN_MAX_RETRIES 3          /* 401 / 438 answers followed per request */
+
+/* request kinds */
+#define KVS__TURN_RQ_NONE 0
+#define KVS__TURN_RQ_ALLOCATE 1
+#define KVS__TURN_RQ_REFRESH 2
+#define KVS__TURN_RQ_PERMISSION 3
+#define KVS__TURN_RQ_CHANNEL 4
+
+typedef struct kvs__turn_req {
+    kvs__stun_txn txn;
+    uint8_t kind;    /* KVS__TURN_RQ_*; NONE = free slot */
+    uint8_t retries; /* 401 / 438 answers followed */
+    uint8_t peer;    /* index into peers[] */
+    uint8_t authed;  /* sent with credentials: the answer must carry a MESSAGE-INTEGRITY */
+    uint32_t lifetime; /* REFRESH: the lifetime asked for (0 = deallocate) */
+} kvs__turn_req;
+
+/* A peer (by IP address: permissions ignore the port) and its channel (by address and port). */
+typedef struct kvs__turn_peer {
+    kvs_addr addr;
+    uint8_t used;
+    uint8_t perm;      /* 0 none, 1 requested, 2 installed, 3 refused */
+    uint8_t chan;      /* 0 none, 1 requested, 2 bound, 3 refused */
+    uint16_t number;   /* the channel number */
+    kvs_time perm_refresh, chan_refresh;
+} kvs__turn_peer;
+
+typedef struct kvs__turn_stats {
+    uint32_t requests, retransmissions, auth_retries, refreshes, permissions, channels;
+    uint32_t sent_send, sent_channel, recv_data, recv_channel, dropped;
+    uint64_t bytes_sent, bytes_received;
+} kvs__turn_stats;
+
+typedef struct kvs__turn_cb {
+    void *ctx;
+    /* data from a peer through the relay */
+    void (*data)(void *ctx, const kvs_addr *peer, const uint8_t *p, size_t n);
+    /* the allocation changed state (KVS__TURN_*); why is KVS_OK or the reason of a failure */
+    void (*state)(void *ctx, int state, kvs_result why);
+} kvs__turn_cb;
+
+typedef struct kvs__turn {
+    int state, transport;
+    kvs_result error;
+    kvs_addr server;
+    kvs__turn_cb cb;
+    kvs__rng *rng;
+    kvs__log *log;
+    char user[KVS__TURN_CRED_MAX];
+    char pass[KVS__TURN_CRED_MAX];
+    size_t ulen, plen;
+    uint8_t realm[KVS__TURN_REALM_MAX], nonce[KVS__TURN_NONCE_MAX];
+    size_t realm_len, nonce_len;
+    uint8_t key[16];
+    int have_key;
+    kvs_addr relayed, mapped;
+    uint32_t lifetime;
+    kvs_time refresh_at;
+    uint16_t next_channel;
+    kvs__turn_peer peers[KVS_TURN_MAX_PEERS];
+    kvs__turn_req reqs[KVS_TURN_MAX_PEERS * 2 + 1];
+    uint8_t rx[KVS_TURN_STREAM_BUF]; /* stream: the frame being received */
+    size_t rx_len, rx_skip;         /* bytes held; bytes of an oversized frame still to skip */
+    kvs__turn_stats st;
+} kvs__turn;
+
+/* --- URIs ------------------------------------------------------------------------------------ */
+
+/* Split a TURN or STUN URI: turn: / turns: / stun: / stuns:, host (a name, an IPv4 literal or an
+   IPv6 literal in brackets, returned without them), optional port, optional ?transport=udp|tcp.
+   *transport: KVS__TURN_UDP / _TCP / _TLS (turns: is TLS over TCP; stun: gives UDP). *is_turn
+   says turn(s): rather than stun(s):. KVS_ERR_PARSE for anything else. */
+KVS_PRIVATE kvs_result kvs__turn_uri_parse(const char *uri, size_t n, const char **host, size_t *host_len,
+                                           uint16_t *port, int *transport, int *is_turn) {
+    size_t i = 0, h0, h1;
+    int secure = 0, tcp = -1;
+    unsigned long p = 0;
+    if (n >= 6 && KVS_MEMCMP(uri, "turns:", 6) == 0) {
+        *is_turn = 1;
+        secure = 1;
+        i = 6;
+    } else if (n >= 5 && KVS_MEMCMP(uri, "turn:", 5) == 0) {
+        *is_turn = 1;
+        i = 5;
+    } else if (n >= 6 && KVS_MEMCMP(uri, "stuns:", 6) == 0) {
+        *is_turn = 0;
+        secure = 1;
+        i = 6;
+    } else if (n >= 5 && KVS_MEMCMP(uri, "stun:", 5) == 0) {
+        *is_turn = 0;
+        i = 5;
+    } else {
+        return KVS_ERR_PARSE;
+    }
+    if (i < n && uri[i] == '[') {
+        h0 = ++i;
+        while (i < n && uri[i] != ']')
+            i++;
+        if (i == n)
+            return KVS_ERR_PARSE;
+        h1 = i++;
+    } else {
+        h0 = i;
+        while (i < n && uri[i] != ':' && uri[i] != '?' && uri[i] != '/')
+            i++;
+        h1 = i;
+    }
+    if (h1 == h0 || h1 - h0 > 253)
+        return KVS_ERR_PARSE;
+    if (i < n && uri[i] == ':') {
+        size_t d0 = ++i;
+        while (i < n && uri[i] >= '0' && uri[i] <= '9' && i - d0 < 6)
+            p = p * 10 + (unsigned long)(uri[i++] - '0');
+        if (i == d0 || p == 0 || p > 65535)
+            return KVS_ERR_PARSE;
+    } else {
+        p = secure ? 5349 : 3478;
+    }
+    if (i < n) {
+        static const char tq[] = "?transport=";
+        if (n - i < sizeof tq - 1 || KVS_MEMCMP(uri + i, tq, sizeof tq - 1) != 0)
+            return KVS_ERR_PARSE;
+        i += sizeof tq - 1;
+        if (n - i == 3 && (KVS_MEMCMP(uri + i, "udp", 3) == 0 || KVS_MEMCMP(uri + i, "UDP", 3) == 0))
+            tcp = 0;
+        else if (n - i == 3 && (KVS_MEMCMP(uri + i, "tcp", 3) == 0 || KVS_MEMCMP(uri + i, "TCP", 3) == 0))
+            tcp = 1;
+        else
+            return KVS_ERR_PARSE;
+    }
+    if (secure && tcp == 0)
+        return KVS_ERR_PARSE; /* DTLS to the server is not supported */
+    *host = uri + h0;
+    *host_len = h1 - h0;
+    *port = (uint16_t)p;
+    *transport = secure ? KVS__TURN_TLS : tcp == 1 ? KVS__TURN_TCP : KVS__TURN_UDP;
+    return KVS_OK;
+}
+
+/* --- lifecycle ----------------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__turn_set_state(kvs__turn *t, int state, kvs_result why) {
+    if (t->state == state)
+        return;
+    t->state = state;
+    if (why != KVS_OK)
+        t->error = why;
+    if (t->cb.state)
+        t->cb.state(t->cb.ctx, state, why);
+}
+
+/* server: the resolved address; transport: KVS__TURN_UDP / _TCP / _TLS; user / pass: the
+   credentials as given (TURN REST / KVS credentials included). */
+KVS_PRIVATE kvs_result kvs__turn_init(kvs__turn *t, const kvs_addr *server, int transport, const char *user,
+                                      size_t ulen, const char *pass, size_t plen, const kvs__turn_cb *cb,
+                                      kvs__rng *rng, kvs__log *lg) {
+    KVS_MEMSET(t, 0, sizeof *t);
+    if (ulen > sizeof t->user || plen > sizeof t->pass || transport < KVS__TURN_UDP ||
+        transport > KVS__TURN_TLS || (server->family != KVS_AF_INET && server->family != KVS_AF_INET6))
+        return KVS_ERR_INVALID_ARG;
+    t->server = *server;
+    t->transport = transport;
+    KVS_MEMCPY(t->user, user, ulen);
+    KVS_MEMCPY(t->pass, pass, plen);
+    t->ulen = ulen;
+    t->plen = plen;
+    if (cb)
+        t->cb = *cb;
+    t->rng = rng;
+    t->log = lg;
+    t->next_channel = KVS__TURN_CHAN_FIRST;
+    t->refresh_at = KVS_TIME_NEVER;
+    return KVS_OK;
+}
+
+KVS_PRIVATE void kvs__turn_deinit(kvs__turn *t) {
+    kvs__crypto_zero(t, sizeof *t);
+}
+
+/* A free request slot started as a new transaction (a fresh transaction id). */
+KVS_PRIVATE kvs__turn_req *kvs__turn_req_new(kvs__turn *t, int kind, int peer, kvs_time now) {
+    size_t i;
+    for (i = 0; i < sizeof t->reqs / sizeof t->reqs[0]; i++) {
+        kvs__turn_req *q = &t->reqs[i];
+        if (q->kind != KVS__TURN_RQ_NONE)
+            continue;
+        KVS_MEMSET(q, 0, sizeof *q);
+        if (kvs__stun_txn_start(&q->txn, t->rng, t->transport != KVS__TURN_UDP, now) != KVS_OK)
+            return NULL;
+        q->kind = (uint8_t)kind;
+        q->peer = (uint8_t)peer;
+        q->lifetime = KVS__TURN_LIFETIME;
+        t->st.requests++;
+        return q;
+    }
+    return NULL;
+}
+
+/* The same request again as a new transaction (after 401 / 438). */
+KVS_PRIVATE kvs_result kvs__turn_req_retry(kvs__turn *t, kvs__turn_req *q, kvs_time now) {
+    if (++q->retries > KVS__TURN_MAX_RETRIES)
+        return KVS_ERR_AUTH;
+    t->st.auth_retries++;
+    return kvs__stun_txn_start(&q->txn, t->rng, t->transport != KVS__TURN_UDP, now);
+}
+
+/* Start allocating. */
+KVS_PRIVATE kvs_result kvs__turn_start(kvs__turn *t, kvs_time now) {
+    if (t->state != KVS__TURN_IDLE)
+        return KVS_ERR_STATE;
+    if (!kvs__turn_req_new(t, KVS__TURN_RQ_ALLOCATE, 0, now))
+        return KVS_ERR_CRYPTO;
+    kvs__turn_set_state(t, KVS__TURN_ALLOCATING, KVS_OK);
+    return KVS_OK;
+}
+
+/* Release the allocation (Refresh with LIFETIME 0); the object ends CLOSED. */
+KVS_PRIVATE void kvs__turn_close(kvs__turn *t, kvs_time now) {
+    size_t i;
+    kvs__turn_req *q;
+    if (t->state != KVS__TURN_ALLOCATED) {
+        if (t->state != KVS__TURN_DEALLOCATING)
+            kvs__turn_set_state(t, t->state == KVS__TURN_FAILED ? KVS__TURN_FAILED : KVS__TURN_CLOSED,
+                                KVS_OK);
+        return;
+    }
+    for (i = 0; i < sizeof t->reqs / sizeof t->reqs[0]; i++)
+        t->reqs[i].kind = KVS__TURN_RQ_NONE;
+    q = kvs__turn_req_new(t, KVS__TURN_RQ_REFRESH, 0, now);
+    if (!q) {
+        kvs__turn_set_state(t, KVS__TURN_CLOSED, KVS_OK);
+        return;
+    }
+    q->lifetime = 0;
+    t->refresh_at = KVS_TIME_NEVER;
+    kvs__turn_set_state(t, KVS__TURN_DEALLOCATING, KVS_OK);
+}
+
+/* --- peers: permissions and channels --------------------------------------------------------- */
+
+KVS_PRIVATE int kvs__turn_same_ip(const kvs_addr *a, const kvs_addr *b) {
+    return a->family == b->family && KVS_MEMCMP(a->ip, b->ip, a->family == KVS_AF_INET6 ? 16 : 4) == 0;
+}
+
+/* The peer entry of an address (exact address and port), or -1. */
+KVS_PRIVATE int kvs__turn_peer_find(const kvs__turn *t, const kvs_addr *a) {
+    int i;
+    for (i = 0; i < KVS_TURN_MAX_PEERS; i++)
+        if (t->peers[i].used && kvs__turn_same_ip(&t->peers[i].addr, a) && t->peers[i].addr.port == a->port)
+            return i;
+    return -1;
+}
+
+/* Whether the server lets this peer's IP in (a permission installed or requested). */
+KVS_PRIVATE int kvs__turn_ip_permitted(const kvs__turn *t, const kvs_addr *a) {
+    int i;
+    for (i = 0; i < KVS_TURN_MAX_PEERS; i++)
+        if (t->peers[i].used && (t->peers[i].perm == 1 || t->peers[i].perm == 2 || t->peers[i].chan == 2) &&
+            kvs__turn_same_ip(&t->peers[i].addr, a))
+            return 1;
+    return 0;
+}
+
+/* Ask for a permission and a channel for a peer (ICE does this for each remote candidate it
+   checks through the relay). KVS_ERR_LIMIT when every peer slot is taken, KVS_ERR_STATE before
+   the allocation exists. */
+KVS_PRIVATE kvs_result kvs__turn_permit(kvs__turn *t, const kvs_addr *peer, kvs_time now) {
+    int i = kvs__turn_peer_find(t, peer);
+    kvs__turn_peer *p;
+    if (t->state != KVS__TURN_ALLOCATED)
+        return KVS_ERR_STATE;
+    if (peer->family != t->relayed.family)
+        return KVS_ERR_INVALID_ARG;
+    if (i >= 0)
+        return KVS_OK;
+    for (i = 0; i < KVS_TURN_MAX_PEERS && t->peers[i].used; i++)
+        ;
+    if (i == KVS_TURN_MAX_PEERS)
+        return KVS_ERR_LIMIT;
+    p = &t->peers[i];
+    KVS_MEMSET(p, 0, sizeof *p);
+    p->used = 1;
+    p->addr = *peer;
+    p->perm_refresh = p->chan_refresh = KVS_TIME_NEVER;
+    if (!kvs__turn_ip_permitted(t, peer)) {
+        if (!kvs__turn_req_new(t, KVS__TURN_RQ_PERMISSION, i, now))
+            return KVS_ERR_LIMIT;
+        p->perm = 1;
+    } else {
+        p->perm = 2; /* another port of the same IP holds it */
+    }
+    if (t->next_channel <= 0x4FFFu && kvs__turn_req_new(t, KVS__TURN_RQ_CHANNEL, i, now)) {
+        p->number = t->next_channel++;
+        p->chan = 1;
+    }
+    return KVS_OK;
+}
+
+/* Data for a peer, framed for the server: ChannelData when the peer's channel is bound (padded
+   to 4 bytes on a stream), else a Send indication. KVS_ERR_STATE without an allocation or a
+   permission asked for; KVS_ERR_BUFFER_TOO_SMALL with *len the size needed. */
+KVS_PRIVATE kvs_result kvs__turn_wrap(kvs__turn *t, const kvs_addr *peer, const void *data, size_t n,
+                                      uint8_t *buf, size_t cap, size_t *len) {
+    int i = kvs__turn_peer_find(t, peer);
+    kvs__wr w;
+    *len = 0;
+    if (t->state != KVS__TURN_ALLOCATED || i < 0 || t->peers[i].perm == 3)
+        return KVS_ERR_STATE;
+    if (n > 65535 - 64)
+        return KVS_ERR_INVALID_ARG;
+    kvs__wr_init(&w, buf, cap);
+    if (t->peers[i].chan == 2) {
+        kvs__wr_u16(&w, t->peers[i].number);
+        kvs__wr_u16(&w, (uint16_t)n);
+        kvs__wr_bytes(&w, data, n);
+        if (t->transport != KVS__TURN_UDP)
+            kvs__wr_fill(&w, 0, (4u - (n & 3u)) & 3u);
+        t->st.sent_channel++;
+    } else {
+        uint8_t txid[12];
+        if (kvs__crypto_random(t->rng, txid, sizeof txid) != KVS_OK)
+            return KVS_ERR_CRYPTO;
+        kvs__stun_begin(&w, KVS__STUN_SEND, KVS__STUN_INDICATION, txid);
+        kvs__stun_put_addr(&w, KVS__STUN_A_XOR_PEER_ADDRESS, peer);
+        kvs__stun_put(&w, KVS__STUN_A_DATA, data, n);
+        kvs__stun_put_fingerprint(&w);
+        t->st.sent_send++;
+    }
+    t->st.bytes_sent += n;
+    return kvs__wr_result(&w, len);
+}
+
+/* --- requests out ----------------------------------------------------------------------------- */
+
+/* Build request q (with credentials once the server asked for them). */
+KVS_PRIVATE kvs_result kvs__turn_build(kvs__turn *t, kvs__turn_req *q, uint8_t *buf, size_t cap,
+                                       size_t *len) {
+    kvs__wr w;
+    const kvs__turn_peer *p = &t->peers[q->peer];
+    static const uint8_t udp[4] = {17, 0, 0, 0};
+    kvs__wr_init(&w, buf, cap);
+    switch (q->kind) {
+    case KVS__TURN_RQ_ALLOCATE:
+        kvs__stun_begin(&w, KVS__STUN_ALLOCATE, KVS__STUN_REQUEST, q->txn.txid);
+        kvs__stun_put(&w, KVS__STUN_A_REQUESTED_TRANSPORT, udp, 4);
+        kvs__stun_put_u32(&w, KVS__STUN_A_LIFETIME, KVS__TURN_LIFETIME);
+        break;
+    case KVS__TURN_RQ_REFRESH:
+        kvs__stun_begin(&w, KVS__STUN_REFRESH, KVS__STUN_REQUEST, q->txn.txid);
+        kvs__stun_put_u32(&w, KVS__STUN_A_LIFETIME, q->lifetime);
+        break;
+    case KVS__TURN_RQ_PERMISSION:
+        kvs__stun_begin(&w, KVS__STUN_CREATE_PERMISSION, KVS__STUN_REQUEST, q->txn.txid);
+        kvs__stun_put_addr(&w, KVS__STUN_A_XOR_PEER_ADDRESS, &p->addr);
+        break;
+    default:
+        kvs__stun_begin(&w, KVS__STUN_CHANNEL_BIND, KVS__STUN_REQUEST, q->txn.txid);
+        kvs__stun_put_u32(&w, KVS__STUN_A_CHANNEL_NUMBER, (uint32_t)p->number << 16);
+        kvs__stun_put_addr(&w, KVS__STUN_A_XOR_PEER_ADDRESS, &p->addr);
+        break;
+    }
+    q->authed = (uint8_t)t->have_key;
+    if (t->have_key) {
+        kvs__stun_put(&w, KVS__STUN_A_USERNAME, t->user, t->ulen);
+        kvs__stun_put(&w, KVS__STUN_A_REALM, t->realm, t->realm_len);
+        kvs__stun_put(&w, KVS__STUN_A_NONCE, t->nonce, t->nonce_len);
+        kvs__stun_put_integrity(&w, t->key, sizeof t->key);
+    }
+    kvs__stun_put_fingerprint(&w);
+    return kvs__wr_result(&w, len);
+}
+
+/* A request failed for good. */
+KVS_PRIVATE void kvs__turn_req_failed(kvs__turn *t, kvs__turn_req *q, kvs_result why) {
+    kvs__turn_peer *p = &t->peers[q->peer];
+    int kind = q->kind;
+    q->kind = KVS__TURN_RQ_NONE;
+    if (kind == KVS__TURN_RQ_PERMISSION) {
+        p->perm = 3;
+    } else if (kind == KVS__TURN_RQ_CHANNEL) {
+        p->chan = 3;
+    } else if (t->state == KVS__TURN_DEALLOCATING) {
+        kvs__turn_set_state(t, KVS__TURN_CLOSED, KVS_OK);
+    } else {
+        kvs__turn_set_state(t, KVS__TURN_FAILED, why); /* the caller logged why */
+    }
+}
+
+/* The next datagram (or stream bytes) for the server: a request due now. KVS_ERR_AGAIN when
+   nothing is. */
+KVS_PRIVATE kvs_result kvs__turn_output(kvs__turn *t, uint8_t *buf, size_t cap, size_t *len, kvs_time now) {
+    size_t i;
+    *len = 0;
+    for (i = 0; i < sizeof t->reqs / sizeof t->reqs[0]; i++) {
+        kvs__turn_req *q = &t->reqs[i];
+        if (q->kind == KVS__TURN_RQ_NONE || now < q->txn.next)
+            continue;
+        if (!kvs__stun_txn_due(&q->txn, now)) {
+            KVS__LOG_WARN(t->log, TURN_TIMEOUT);
+            kvs__turn_req_failed(t, q, KVS_ERR_TIMEOUT);
+            continue;
+        }
+        if (q->txn.sends > 1)
+            t->st.retransmissions++;
+        return kvs__turn_build(t, q, buf, cap, len);
+    }
+    return KVS_ERR_AGAIN;
+}
+
+/* When kvs__turn_timeout / kvs__turn_output want to run next. */
+KVS_PRIVATE kvs_time kvs__turn_deadline(const kvs__turn *t) {
+    kvs_time d = t->refresh_at;
+    size_t i;
+    for (i = 0; i < sizeof t->reqs / sizeof t->reqs[0]; i++)
+        if (t->reqs[i].kind != KVS__TURN_RQ_NONE && t->reqs[i].txn.next < d)
+            d = t->reqs[i].txn.next;
+    for (i = 0; i < KVS_TURN_MAX_PEERS; i++) {
+        if (!t->peers[i].used)
+            continue;
+        if (t->peers[i].perm_refresh < d)
+            d = t->peers[i].perm_refresh;
+        if (t->peers[i].chan_refresh < d)
+            d = t->peers[i].chan_refresh;
+    }
+    return d;
+}
+
+/* Refreshes that are due become requests (kvs__turn_output sends them). */
+KVS_PRIVATE void kvs__turn_timeout(kvs__turn *t, kvs_time now) {
+    int i;
+    if (t->state != KVS__TURN_ALLOCATED)
+        return;
+    if (now >= t->refresh_at) {
+        t->refresh_at = KVS_TIME_NEVER;
+        if (kvs__turn_req_new(t, KVS__TURN_RQ_REFRESH, 0, now))
+            t->st.refreshes++;
+    }
+    for (i = 0; i < KVS_TURN_MAX_PEERS; i++) {
+        kvs__turn_peer *p = &t->peers[i];
+        if (!p->used)
+            continue;
+        if (now >= p->perm_refresh) {
+            p->perm_refresh = KVS_TIME_NEVER;
+            if (kvs__turn_req_new(t, KVS__TURN_RQ_PERMISSION, i, now))
+                p->perm = 1;
+        }
+        if (now >= p->chan_refresh) {
+            p->chan_refresh = KVS_TIME_NEVER;
+            kvs__turn_req_new(t, KVS__TURN_RQ_CHANNEL, i, now);
+        }
+    }
+}
+
+/* --- input ------------------------------------------------------------------------------------ */
+
+KVS_PRIVATE void kvs__turn_deliver(kvs__turn *t, const kvs_addr *peer, const uint8_t *p, size_t n) {
+    t->st.bytes_received += n;
+    if (t->cb.data)
+        t->cb.data(t->cb.ctx, peer, p, n);
+}
+
+/* A response to one of our requests. */
+KVS_PRIVATE void kvs__turn_on_response(kvs__turn *t, kvs__turn_req *q, const kvs__stun_msg *m, kvs_time now) {
+    kvs__turn_peer *p = &t->peers[q->peer];
+    uint32_t life = 0;
+    if (m->cls == KVS__STUN_ERROR) {
+        int code;
+        const char *reason;
+        size_t rl, n;
+        const uint8_t *v;
+        if (kvs__stun_get_error(m, &code, &reason, &rl) != KVS_OK) {
+            t->st.dropped++;
+            return;
+        }
+        if (code == 401 || code == 438) {
+            /* (re)authenticate: a 401 after we sent credentials under the same nonce is a wrong
+               password; otherwise take REALM / NONCE and retry */
+            const uint8_t *realm = kvs__stun_get(m, KVS__STUN_A_REALM, &rl);
+            v = kvs__stun_get(m, KVS__STUN_A_NONCE, &n);
+            if (!v || n > sizeof t->nonce || (code == 401 && (!realm || rl > sizeof t->realm)) ||
+                (code == 401 && t->have_key && n == t->nonce_len && KVS_MEMCMP(v, t->nonce, n) == 0)) {
+                KVS__LOGF_WARN(t->log, TURN_AUTH_FAILED, "error %d", code);
+                kvs__turn_req_failed(t, q, KVS_ERR_AUTH);
+                return;
+            }
+            KVS_MEMCPY(t->nonce, v, n);
+            t->nonce_len = n;
+            if (realm && rl <= sizeof t->realm) {
+                KVS_MEMCPY(t->realm, realm, rl);
+                t->realm_len = rl;
+            }
+            kvs__stun_long_term_key(t->user, t->ulen, t->realm, t->realm_len, t->pass, t->plen, t->key);
+            t->have_key = 1;
+            if (kvs__turn_req_retry(t, q, now) != KVS_OK) {
+                KVS__LOGF_WARN(t->log, TURN_AUTH_FAILED, "error %d after %d retries", code, q->retries - 1);
+                kvs__turn_req_failed(t, q, KVS_ERR_AUTH);
+            }
+            return;
+        }
+        KVS__LOGF_WARN(t->log, TURN_FAILED, "error %d", code);
+        kvs__turn_req_failed(t, q, code == 403 ? KVS_ERR_AUTH : KVS_ERR_PROTOCOL);
+        return;
+    }
+    q->kind = KVS__TURN_RQ_NONE;
+    switch (m->method) {
+    case KVS__STUN_ALLOCATE:
+        if (kvs__stun_get_addr(m, KVS__STUN_A_XOR_RELAYED_ADDRESS, &t->relayed) != KVS_OK) {
+            kvs__turn_set_state(t, KVS__TURN_FAILED, KVS_ERR_PROTOCOL);
+            return;
+        }
+        (void)kvs__stun_get_addr(m, KVS__STUN_A_XOR_MAPPED_ADDRESS, &t->mapped);
+        if (kvs__stun_get_u32(m, KVS__STUN_A_LIFETIME, &life) != KVS_OK || life == 0)
+            life = KVS__TURN_LIFETIME;
+        t->lifetime = life;
+        t->refresh_at = now + (life > 240 ? KVS_SEC(life - 60) : KVS_SEC(life) * 3 / 4);
+        KVS__LOG_INFO(t->log, TURN_ALLOCATED);
+        kvs__turn_set_state(t, KVS__TURN_ALLOCATED, KVS_OK);
+        break;
+    case KVS__STUN_REFRESH:
+        if (t->state == KVS__TURN_DEALLOCATING) {
+            kvs__turn_set_state(t, KVS__TURN_CLOSED, KVS_OK);
+            break;
+        }
+        if (kvs__stun_get_u32(m, KVS__STUN_A_LIFETIME, &life) != KVS_OK || life == 0)
+            life = t->lifetime;
+        t->lifetime = life;
+        t->refresh_at = now + (life > 240 ? KVS_SEC(life - 60) : KVS_SEC(life) * 3 / 4);
+        break;
+    case KVS__STUN_CREATE_PERMISSION:
+        p->perm = 2;
+        p->perm_refresh = now + KVS__TURN_PERM_REFRESH;
+        t->st.permissions++;
+        break;
+    case KVS__STUN_CHANNEL_BIND:
+        p->chan = 2;
+        p->chan_refresh = now + KVS__TURN_CHAN_REFRESH;
+        t->st.channels++;
+        break;
+    default:
+        break;
+    }
+}
+
+/* One datagram from the server (UDP), or one whole frame (stream). */
+KVS_PRIVATE void kvs__turn_input(kvs__turn *t, const uint8_t *p, size_t n, kvs_time now) {
+    kvs__stun_msg m;
+    size_t i;
+    if (n >= 4 && p[0] >= 0x40 && p[0] <= 0x4F) {
+        /* ChannelData: number, length, data (padding after it on a stream) */
+        uint16_t num = kvs__get_u16(p), len = kvs__get_u16(p + 2);
+        if ((size_t)len > n - 4) {
+            t->st.dropped++;
+            return;
+        }
+        for (i = 0; i < KVS_TURN_MAX_PEERS; i++) {
+            if (t->peers[i].used && t->peers[i].chan == 2 && t->peers[i].number == num) {
+                t->st.recv_channel++;
+                kvs__turn_deliver(t, &t->peers[i].addr, p + 4, len);
+                return;
+            }
+        }
+        t->st.dropped++;
+        return;
+    }
+    if (kvs__stun_parse(p, n, &m) != KVS_OK || kvs__stun_check_fingerprint(&m) == KVS_ERR_AUTH) {
+        t->st.dropped++;
+        return;
+    }
+    if (m.cls == KVS__STUN_INDICATION && m.method == KVS__STUN_DATA) {
+        kvs_addr peer;
+        size_t dn;
+        const uint8_t *d = kvs__stun_get(&m, KVS__STUN_A_DATA, &dn);
+        if (!d || kvs__stun_get_addr(&m, KVS__STUN_A_XOR_PEER_ADDRESS, &peer) != KVS_OK ||
+            !kvs__turn_ip_permitted(t, &peer)) {
+            t->st.dropped++;
+            return;
+        }
+        t->st.recv_data++;
+        kvs__turn_deliver(t, &peer, d, dn);
+        return;
+    }
+    for (i = 0; i < sizeof t->reqs / sizeof t->reqs[0]; i++) {
+        kvs__turn_req *q = &t->reqs[i];
+        if (q->kind == KVS__TURN_RQ_NONE || !kvs__stun_txn_match(&q->txn, &m))
+            continue;
+        /* an answer to an authenticated request must prove the server knows the key; a 401 /
+           438 need not (the nonce may have changed) */
+        if (q->authed) {
+            int code = 0;
+            const char *r;
+            size_t rl;
+            if (m.cls == KVS__STUN_ERROR)
+                (void)kvs__stun_get_error(&m, &code, &r, &rl);
+            if (code != 401 && code != 438 &&
+                kvs__stun_check_integrity(&m, t->key, sizeof t->key) != KVS_OK) {
+                t->st.dropped++;
+                return;
+            }
+        }
+        kvs__turn_on_response(t, q, &m, now);
+        return;
+    }
+    t->st.dropped++;
+}
+
+/* Bytes of the stream from the server (TCP, or TLS plaintext): whole frames go to
+   kvs__turn_input. STUN frames are 20 + length bytes, ChannelData 4 + length padded to 4. */
+KVS_PRIVATE void kvs__turn_stream_input(kvs__turn *t, const uint8_t *p, size_t n, kvs_time now) {
+    while (n) {
+        size_t need, take;
+        if (t->rx_skip) {
+            take = KVS__MIN(t->rx_skip, n);
+            t->rx_skip -= take;
+            p += take;
+            n -= take;
+            continue;
+        }
+        take = KVS__MIN(n, 4 - KVS__MIN(t->rx_len, (size_t)4));
+        if (t->rx_len < 4) {
+            KVS_MEMCPY(t->rx + t->rx_len, p, take);
+            t->rx_len += take;
+            p += take;
+            n -= take;
+            if (t->rx_len < 4)
+                return;
+        }
+        if (t->rx[0] >= 0x40 && t->rx[0] <= 0x7F)
+            need = 4 + (((size_t)kvs__get_u16(t->rx + 2) + 3u) & ~(size_t)3u);
+        else if (t->rx[0] < 0x40)
+            need = kvs__stun_frame_len(t->rx, 4);
+        else
+            need = 0; /* neither: the stream is out of step; nothing to resynchronise on */
+        if (need == 0 || need > sizeof t->rx) {
+            t->st.dropped++;
+            if (need == 0) {
+                t->rx_len = 0;
+                kvs__turn_set_state(t, KVS__TURN_FAILED, KVS_ERR_PROTOCOL);
+                return;
+            }
+            t->rx_skip = need - t->rx_len;
+            t->rx_len = 0;
+            continue;
+        }
+        take = KVS__MIN(n, need - t->rx_len);
+        KVS_MEMCPY(t->rx + t->rx_len, p, take);
+        t->rx_len += take;
+        p += take;
+        n -= take;
+        if (t->rx_len == need) {
+            t->rx_len = 0;
+            kvs__turn_input(t, t->rx, need, now);
+        }
+    }
+}
+
+/* ==== [30] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -9732,7 +10443,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [30] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [31] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -9866,7 +10577,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [31] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [32] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -10634,7 +11345,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [32] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [33] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */
