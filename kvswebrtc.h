@@ -79,10 +79,12 @@
     [27] >>dcep           data channels: DCEP open / ack, PPIDs, channel close (RFC 8832, 8831)
     [28] >>stun           STUN messages (RFC 8489): parse, build, integrity, fingerprint, transactions
     [29] >>turn           TURN client (RFC 8656) over UDP / TCP / TLS: allocation, permissions, channels
-    [30] >>client         the client object: platform, configuration, accounting
-    [31] >>api            public entry points: validate arguments, then call the sections above
-    [32] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [33] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [30] >>ice            ICE agent (RFC 8445, 8838): candidates, SDP candidate lines, servers
+    [31] >>ice-check      ICE checks: pairs, STUN in / out, nomination, consent (RFC 7675), timers
+    [32] >>client         the client object: platform, configuration, accounting
+    [33] >>api            public entry points: validate arguments, then call the sections above
+    [34] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [35] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -436,7 +438,10 @@ typedef enum kvs_result {
     X(TURN_ALLOCATED, "TURN allocation created")                                                 \
     X(TURN_AUTH_FAILED, "TURN server refused the credentials")                                   \
     X(TURN_TIMEOUT, "TURN server stopped answering a request")                                   \
-    X(TURN_FAILED, "TURN request failed")
+    X(TURN_FAILED, "TURN request failed")                                                        \
+    X(ICE_CONNECTED, "ICE selected a candidate pair: connected")                                  \
+    X(ICE_FAILED, "ICE failed: no candidate pair works")                                         \
+    X(ICE_CONSENT_LOST, "ICE consent expired: the peer stopped answering")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -10360,7 +10365,1387 @@ KVS_PRIVATE void kvs__turn_stream_input(kvs__turn *t, const uint8_t *p, size_t n
     }
 }
 
-/* ==== [30] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [30] >>ice  ICE agent (RFC 8445, 8838, 7675): candidates, pairs, SDP candidate lines ====== */
+/* depends on: >>stun, >>turn.  entry points: none yet (the peer drives it).
+   A sans-IO ICE agent for one component (BUNDLE + rtcp-mux: WebRTC needs no other), both roles.
+   The caller owns the sockets: it registers each UDP socket with the address it is bound to
+   (kvs__ice_add_host: a host candidate, none for link-local addresses unless allowed), STUN
+   servers (server-reflexive candidates) and TURN servers (relayed candidates; over UDP through
+   a host socket, or over a TCP / TLS stream the caller connects and decrypts), hands in what
+   arrives (kvs__ice_input for datagrams, kvs__ice_stream_input for a TURN stream) and sends what
+   kvs__ice_output gives, each with a route (a socket and a destination, or a TURN stream).
+   - candidates: priorities (type preference host 126, prflx 110, srflx 100, relay 0; local
+     preference by socket order and, for relays, UDP > TCP > TLS), foundations (type, base IP,
+     server), SDP candidate lines both ways (upper-case transport, tcptype, IPv6, `.local`
+     names: such a candidate is kept unresolved, never paired, and never fails the agent - the
+     peer's checks reach us and the peer-reflexive path learns its address);
+   - pairs formed as candidates arrive (trickle, RFC 8838: before or after the description),
+     same family, pruned by local base, bounded by KVS_ICE_MAX_PAIRS (lowest priority dropped);
+     a check list paced by Ta (default 50 ms) with triggered checks first; role conflicts (487)
+     both ways; peer-reflexive candidates both ways; regular nomination by the controlling side
+     (the best valid pair, once no better pair is still being checked, or after
+     KVS__ICE_NOMINATE_WAIT); end-of-candidates; ICE restart (new credentials, new checks, the
+     gathered candidates and TURN allocations kept);
+   - consent freshness (RFC 7675): a Binding request on the selected pair every 4-6 s (random);
+     no answer for KVS__ICE_DISCONNECTED_AFTER → disconnected (an answer brings it back), for 30 s →
+     failed; the same checks keep NAT bindings alive;
+   - states new, checking, connected, completed (end-of-candidates and nothing left to check),
+     failed (every pair failed after end-of-candidates, or no pair valid within
+     cfg.timeout), disconnected, closed; policy "relay only" (no host / srflx candidates are
+     signalled or paired).
+   Demultiplexing (RFC 7983): a datagram from a TURN server on its socket goes to that
+   allocation; STUN (first byte 0-3) to the agent; anything else, from the remote address of a
+   valid pair, to the layer above (data callback). Sending for the layer above goes through the
+   selected pair, relayed or not (kvs__ice_send). */
+
+#ifndef KVS_ICE_MAX_CANDIDATES
+#define KVS_ICE_MAX_CANDIDATES 16 /* local, and remote, candidates per agent */
+#endif
+#ifndef KVS_ICE_MAX_PAIRS
+#define KVS_ICE_MAX_PAIRS 64 /* candidate pairs per agent */
+#endif
+#ifndef KVS_ICE_MAX_SERVERS
+#define KVS_ICE_MAX_SERVERS 4 /* STUN servers, and TURN servers, per agent */
+#endif
+
+#define KVS__ICE_HOST 0
+#define KVS__ICE_SRFLX 1
+#define KVS__ICE_PRFLX 2
+#define KVS__ICE_RELAY 3
+
+/* pair states */
+#define KVS__ICE_P_WAITING 0
+#define KVS__ICE_P_PROGRESS 1
+#define KVS__ICE_P_SUCCEEDED 2
+#define KVS__ICE_P_FAILED 3
+
+/* agent states */
+#define KVS__ICE_NEW 0
+#define KVS__ICE_CHECKING 1
+#define KVS__ICE_CONNECTED 2
+#define KVS__ICE_COMPLETED 3
+#define KVS__ICE_FAILED 4
+#define KVS__ICE_DISCONNECTED 5
+#define KVS__ICE_CLOSED 6
+
+/* routes of outgoing bytes */
+#define KVS__ICE_ROUTE_UDP 0    /* a datagram on socket r->sock to r->to */
+#define KVS__ICE_ROUTE_STREAM 1 /* bytes for the stream of TURN server r->sock */
+
+#define KVS__ICE_NOMINATE_WAIT KVS_MSEC(1000) /* a valid pair waits this long for a better one */
+#define KVS__ICE_CONSENT_MIN KVS_MSEC(4000)
+#define KVS__ICE_CONSENT_SPAN KVS_MSEC(2000)
+#define KVS__ICE_DISCONNECTED_AFTER KVS_SEC(8)
+#define KVS__ICE_CONSENT_LOST KVS_SEC(30)
+#define KVS__ICE_RESPONSES 8 /* answers queued for sending */
+
+typedef struct kvs__ice_route {
+    int kind, sock;
+    kvs_addr to;
+} kvs__ice_route;
+
+typedef struct kvs__ice_cand {
+    kvs_addr addr;     /* the transport address (remote: as signalled or learned) */
+    kvs_addr base;     /* local: the address it sends from (host; relayed for relay) */
+    kvs_addr related;  /* srflx / relay: raddr / rport */
+    uint32_t priority;
+    uint8_t type, used;
+    uint8_t sock;      /* local host / srflx / prflx: the socket; relay: the TURN server index */
+    uint8_t unresolved; /* remote: an mDNS name (.local) not resolved: never paired */
+    uint8_t signalled; /* local: given to the application */
+    char foundation[33];
+} kvs__ice_cand;
+
+typedef struct kvs__ice_pair {
+    uint64_t prio;
+    kvs__stun_txn txn;
+    kvs_time valid_at;
+    uint8_t local, remote, state, used;
+    uint8_t valid, nominated, nominating; /* nominating: the check in flight has USE-CANDIDATE */
+    uint8_t triggered;                    /* queued for a triggered check */
+    uint8_t use_cand_seen;                /* controlled: the peer nominated it */
+} kvs__ice_pair;
+
+typedef struct kvs__ice_server {
+    kvs_addr addr;
+    kvs__stun_txn txn; /* STUN: the Binding request */
+    uint8_t used, sock, done;
+} kvs__ice_server;
+
+typedef struct kvs__ice_resp {
+    kvs__ice_route route;
+    uint8_t txid[12];
+    kvs_addr mapped;  /* the source we saw */
+    int error;        /* 0, or 487 / 400 / 401 */
+    uint8_t relay;    /* arrived through TURN server `relay - 1` */
+} kvs__ice_resp;
+
+typedef struct kvs__ice_cfg {
+    int controlling;
+    int relay_only;            /* gather and pair relayed candidates only */
+    int allow_link_local;      /* host candidates on link-local addresses */
+    kvs_time ta;               /* pacing of checks; 0 = 50 ms */
+    kvs_time timeout;          /* no valid pair this long after checks start: failed; 0 = 30 s */
+} kvs__ice_cfg;
+
+typedef struct kvs__ice_cb {
+    void *ctx;
+    /* a local candidate to signal (line: "candidate:..." without "a="), or NULL when gathering
+       is complete (end-of-candidates) */
+    void (*candidate)(void *ctx, const kvs__ice_cand *c, const char *line);
+    void (*state)(void *ctx, int state);
+    /* data for the layer above (DTLS, SRTP) from the remote side */
+    void (*data)(void *ctx, const uint8_t *p, size_t n);
+} kvs__ice_cb;
+
+typedef struct kvs__ice_stats {
+    uint32_t checks_sent, checks_received, responses_sent, retransmissions, role_conflicts;
+    uint32_t prflx_local, prflx_remote, packets_before_connected, dropped;
+    kvs_time checking_at, connected_at;
+} kvs__ice_stats;
+
+typedef struct kvs__ice {
+    kvs__ice_cfg cfg;
+    kvs__ice_cb cb;
+    kvs__rng *rng;
+    kvs__log *log;
+    int state;
+    uint64_t tiebreaker;
+    char lufrag[9], lpwd[33];
+    char rufrag[257], rpwd[257];
+    size_t rufrag_len, rpwd_len;
+    int have_remote, remote_done, gathering_done;
+    kvs__ice_cand local[KVS_ICE_MAX_CANDIDATES];
+    kvs__ice_cand remote[KVS_ICE_MAX_CANDIDATES];
+    kvs__ice_pair pairs[KVS_ICE_MAX_PAIRS];
+    kvs__ice_server stun[KVS_ICE_MAX_SERVERS];
+    kvs__turn turn[KVS_ICE_MAX_SERVERS];
+    uint8_t turn_used[KVS_ICE_MAX_SERVERS];
+    uint8_t turn_sock[KVS_ICE_MAX_SERVERS]; /* UDP: the host socket; stream: unused */
+    kvs__ice_resp resp[KVS__ICE_RESPONSES];
+    int nresp;
+    int selected;              /* pair index, or -1 */
+    kvs_time next_check;       /* Ta pacing */
+    kvs_time first_valid;      /* when the first pair became valid (nomination wait) */
+    kvs_time consent_next, consent_rx;
+    kvs__stun_txn consent;     /* the consent check in flight */
+    kvs__ice_stats st;
+    kvs_time now;              /* the time of the current call */
+    uint8_t cur_turn;          /* the TURN allocation whose input is being handled */
+    uint8_t scratch[1500];     /* a check or response being wrapped for TURN */
+} kvs__ice;
+
+/* --- candidates --------------------------------------------------------------------------- */
+
+KVS_PRIVATE uint32_t kvs__ice_priority(int type, uint32_t local_pref) {
+    static const uint32_t type_pref[4] = {126, 100, 110, 0};
+    return (type_pref[type] << 24) | ((local_pref & 0xffffu) << 8) | (256u - 1u);
+}
+
+/* Foundation: the same for candidates of one type, base IP and server (RFC 8445 5.1.1.3). */
+KVS_PRIVATE void kvs__ice_foundation(kvs__ice_cand *c, const kvs_addr *server) {
+    uint8_t b[1 + 16 + 18];
+    uint32_t h;
+    kvs__wr w;
+    KVS_MEMSET(b, 0, sizeof b);
+    b[0] = c->type;
+    KVS_MEMCPY(b + 1, c->base.ip, 16);
+    if (server) {
+        KVS_MEMCPY(b + 17, server->ip, 16);
+        kvs__put_u16(b + 33, server->port);
+    }
+    h = kvs__util_crc32(0, b, sizeof b);
+    kvs__wr_init(&w, c->foundation, sizeof c->foundation - 1);
+    kvs__wr_dec(&w, h);
+    c->foundation[w.len < sizeof c->foundation ? w.len : sizeof c->foundation - 1] = 0;
+}
+
+/* The SDP attribute value of a candidate: "candidate:F 1 udp P IP PORT typ T [raddr R rport N]". */
+KVS_PRIVATE kvs_result kvs__ice_cand_line(const kvs__ice_cand *c, char *out, size_t cap) {
+    static const char *const types[4] = {"host", "srflx", "prflx", "relay"};
+    kvs__wr w;
+    size_t len;
+    kvs__wr_init(&w, out, cap);
+    kvs__wr_cstr(&w, "candidate:");
+    kvs__wr_cstr(&w, c->foundation);
+    kvs__wr_cstr(&w, " 1 udp ");
+    kvs__wr_dec(&w, c->priority);
+    kvs__wr_u8(&w, ' ');
+    kvs__util_addr_write(&w, &c->addr, 0);
+    kvs__wr_u8(&w, ' ');
+    kvs__wr_dec(&w, c->addr.port);
+    kvs__wr_cstr(&w, " typ ");
+    kvs__wr_cstr(&w, types[c->type & 3]);
+    if (c->type == KVS__ICE_SRFLX || c->type == KVS__ICE_RELAY) {
+        kvs__wr_cstr(&w, " raddr ");
+        kvs__util_addr_write(&w, &c->related, 0);
+        kvs__wr_cstr(&w, " rport ");
+        kvs__wr_dec(&w, c->related.port);
+    }
+    return kvs__wr_result_str(&w, &len);
+}
+
+/* Next space-separated token of [*p, end). */
+KVS_PRIVATE int kvs__ice_tok(const char **p, const char *end, const char **t, size_t *n) {
+    while (*p < end && **p == ' ')
+        (*p)++;
+    *t = *p;
+    while (*p < end && **p != ' ')
+        (*p)++;
+    *n = (size_t)(*p - *t);
+    return *n > 0;
+}
+
+KVS_PRIVATE int kvs__ice_tok_is(const char *t, size_t n, const char *want) {
+    size_t i, k = KVS_STRLEN(want);
+    if (n != k)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char a = t[i], b = want[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (a != b)
+            return 0;
+    }
+    return 1;
+}
+
+KVS_PRIVATE int kvs__ice_tok_u32(const char *t, size_t n, uint32_t max, uint32_t *v) {
+    size_t i;
+    uint64_t x = 0;
+    if (n == 0 || n > 10)
+        return 0;
+    for (i = 0; i < n; i++) {
+        if (t[i] < '0' || t[i] > '9')
+            return 0;
+        x = x * 10 + (uint64_t)(t[i] - '0');
+    }
+    if (x > max)
+        return 0;
+    *v = (uint32_t)x;
+    return 1;
+}
+
+/* Parse a candidate line ("candidate:..." with or without "a=", from SDP or trickle). Only UDP
+   candidates of component 1 are kept: KVS_ERR_UNSUPPORTED for TCP ones and other components
+   (ignore them), KVS_ERR_PARSE for malformed lines. A `.local` address gives an unresolved
+   candidate. */
+KVS_PRIVATE kvs_result kvs__ice_cand_parse(const char *s, size_t n, kvs__ice_cand *c) {
+    const char *p = s, *end = s + n, *t;
+    size_t tn;
+    uint32_t comp, prio, port, v;
+    int type = -1;
+    KVS_MEMSET(c, 0, sizeof *c);
+    while (end > p && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    if (end - p >= 2 && p[0] == 'a' && p[1] == '=')
+        p += 2;
+    if (end - p < 10 || KVS_MEMCMP(p, "candidate:", 10) != 0)
+        return KVS_ERR_PARSE;
+    p += 10;
+    if (!kvs__ice_tok(&p, end, &t, &tn) || tn > 32)
+        return KVS_ERR_PARSE;
+    KVS_MEMCPY(c->foundation, t, tn);
+    if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_u32(t, tn, 256, &comp) || comp == 0)
+        return KVS_ERR_PARSE;
+    if (!kvs__ice_tok(&p, end, &t, &tn))
+        return KVS_ERR_PARSE;
+    if (!kvs__ice_tok_is(t, tn, "udp")) {
+        if (!kvs__ice_tok_is(t, tn, "tcp"))
+            return KVS_ERR_PARSE;
+        type = -2; /* TCP: checked for form, then ignored */
+    }
+    if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_u32(t, tn, 0xffffffffu, &prio) || prio == 0)
+        return KVS_ERR_PARSE;
+    c->priority = prio;
+    if (!kvs__ice_tok(&p, end, &t, &tn) || tn > 253)
+        return KVS_ERR_PARSE;
+    if (kvs__util_addr_parse(&c->addr, t, tn, 0) != KVS_OK) {
+        if (tn > 6 && kvs__ice_tok_is(t + tn - 6, 6, ".local"))
+            c->unresolved = 1;
+        else
+            return KVS_ERR_PARSE;
+    }
+    if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_u32(t, tn, 65535, &port))
+        return KVS_ERR_PARSE;
+    c->addr.port = (uint16_t)port;
+    if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_is(t, tn, "typ") || !kvs__ice_tok(&p, end, &t, &tn))
+        return KVS_ERR_PARSE;
+    if (kvs__ice_tok_is(t, tn, "host"))
+        c->type = KVS__ICE_HOST;
+    else if (kvs__ice_tok_is(t, tn, "srflx"))
+        c->type = KVS__ICE_SRFLX;
+    else if (kvs__ice_tok_is(t, tn, "prflx"))
+        c->type = KVS__ICE_PRFLX;
+    else if (kvs__ice_tok_is(t, tn, "relay"))
+        c->type = KVS__ICE_RELAY;
+    else
+        return KVS_ERR_PARSE;
+    /* extensions: name value pairs (raddr, rport, tcptype, generation, ufrag, network-id, ...) */
+    while (kvs__ice_tok(&p, end, &t, &tn)) {
+        const char *vt;
+        size_t vn;
+        if (!kvs__ice_tok(&p, end, &vt, &vn))
+            return KVS_ERR_PARSE;
+        if (kvs__ice_tok_is(t, tn, "raddr")) {
+            if (kvs__util_addr_parse(&c->related, vt, vn, c->related.port) != KVS_OK)
+                KVS_MEMSET(&c->related, 0, sizeof c->related); /* "0.0.0.0" or a name: ignored */
+        } else if (kvs__ice_tok_is(t, tn, "rport")) {
+            if (!kvs__ice_tok_u32(vt, vn, 65535, &v))
+                return KVS_ERR_PARSE;
+            c->related.port = (uint16_t)v;
+        }
+    }
+    if (type == -2 || comp != 1)
+        return KVS_ERR_UNSUPPORTED;
+    c->used = 1;
+    return KVS_OK;
+}
+
+/* --- lifecycle -------------------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__ice_set_state(kvs__ice *a, int state) {
+    if (a->state == state)
+        return;
+    a->state = state;
+    if (state == KVS__ICE_CONNECTED && !a->st.connected_at)
+        a->st.connected_at = a->now;
+    if (a->cb.state)
+        a->cb.state(a->cb.ctx, state);
+}
+
+/* Random ice-chars (RFC 8445 5.3: ALPHA / DIGIT / "+" / "/"). */
+KVS_PRIVATE kvs_result kvs__ice_random_str(kvs__rng *rng, char *out, size_t n) {
+    static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t r[32];
+    size_t i;
+    kvs_result res;
+    if (n > sizeof r)
+        return KVS_ERR_INVALID_ARG;
+    res = kvs__crypto_random(rng, r, n);
+    if (res != KVS_OK)
+        return res;
+    for (i = 0; i < n; i++)
+        out[i] = set[r[i] & 63u];
+    out[n] = 0;
+    kvs__crypto_zero(r, sizeof r);
+    return KVS_OK;
+}
+
+KVS_PRIVATE kvs_result kvs__ice_new_credentials(kvs__ice *a) {
+    kvs_result r = kvs__ice_random_str(a->rng, a->lufrag, 8);
+    if (r == KVS_OK)
+        r = kvs__ice_random_str(a->rng, a->lpwd, 24);
+    return r;
+}
+
+KVS_PRIVATE kvs_result kvs__ice_init(kvs__ice *a, const kvs__ice_cfg *cfg, const kvs__ice_cb *cb, kvs__rng *rng,
+                                     kvs__log *lg) {
+    uint8_t tb[8];
+    kvs_result r;
+    KVS_MEMSET(a, 0, sizeof *a);
+    a->cfg = *cfg;
+    if (!a->cfg.ta)
+        a->cfg.ta = KVS_MSEC(50);
+    if (!a->cfg.timeout)
+        a->cfg.timeout = KVS_SEC(30);
+    if (cb)
+        a->cb = *cb;
+    a->rng = rng;
+    a->log = lg;
+    a->selected = -1;
+    a->consent_next = a->next_check = KVS_TIME_NEVER;
+    a->consent.next = KVS_TIME_NEVER;
+    r = kvs__crypto_random(rng, tb, sizeof tb);
+    if (r == KVS_OK)
+        r = kvs__ice_new_credentials(a);
+    a->tiebreaker = ((uint64_t)kvs__get_u32(tb) << 32) | kvs__get_u32(tb + 4);
+    return r;
+}
+
+KVS_PRIVATE void kvs__ice_deinit(kvs__ice *a) {
+    int i;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++)
+        kvs__turn_deinit(&a->turn[i]);
+    kvs__crypto_zero(a, sizeof *a);
+}
+
+/* Remove pairs and add the pairs of one candidate (index i, local or remote side). */
+KVS_PRIVATE void kvs__ice_pair_up(kvs__ice *a, int li, int ri);
+
+KVS_PRIVATE int kvs__ice_local_add(kvs__ice *a, const kvs__ice_cand *c) {
+    int i, r;
+    for (i = 0; i < KVS_ICE_MAX_CANDIDATES && a->local[i].used; i++)
+        if (kvs__util_addr_equal(&a->local[i].addr, &c->addr) && a->local[i].type == c->type)
+            return i;
+    if (i == KVS_ICE_MAX_CANDIDATES)
+        return -1;
+    a->local[i] = *c;
+    a->local[i].used = 1;
+    /* host and relayed candidates pair; srflx ones share their host's base (pruned) */
+    if (c->type == KVS__ICE_HOST || c->type == KVS__ICE_RELAY)
+        for (r = 0; r < KVS_ICE_MAX_CANDIDATES; r++)
+            if (a->remote[r].used)
+                kvs__ice_pair_up(a, i, r);
+    return i;
+}
+
+/* Signal a local candidate to the application (not under relay-only unless relayed; never
+   peer-reflexive ones). */
+KVS_PRIVATE void kvs__ice_signal(kvs__ice *a, int i) {
+    char line[160];
+    kvs__ice_cand *c = &a->local[i];
+    if (c->signalled || c->type == KVS__ICE_PRFLX || (a->cfg.relay_only && c->type != KVS__ICE_RELAY))
+        return;
+    c->signalled = 1;
+    if (kvs__ice_cand_line(c, line, sizeof line) == KVS_OK && a->cb.candidate)
+        a->cb.candidate(a->cb.ctx, c, line);
+}
+
+/* A UDP socket bound to addr: a host candidate (KVS_ERR_UNSUPPORTED for link-local addresses
+   unless allowed, KVS_ERR_LIMIT when the table is full). sock: the caller's index (0..254). */
+KVS_PRIVATE kvs_result kvs__ice_add_host(kvs__ice *a, int sock, const kvs_addr *addr) {
+    kvs__ice_cand c;
+    int i, n = 0;
+    if (sock < 0 || sock > 254 || (addr->family != KVS_AF_INET && addr->family != KVS_AF_INET6))
+        return KVS_ERR_INVALID_ARG;
+    if (kvs__util_addr_is_link_local(addr) && !a->cfg.allow_link_local)
+        return KVS_ERR_UNSUPPORTED;
+    for (i = 0; i < KVS_ICE_MAX_CANDIDATES; i++)
+        n += a->local[i].used && a->local[i].type == KVS__ICE_HOST;
+    KVS_MEMSET(&c, 0, sizeof c);
+    c.type = KVS__ICE_HOST;
+    c.addr = c.base = *addr;
+    c.sock = (uint8_t)sock;
+    /* the first socket is preferred; IPv6 before IPv4 within the same position */
+    c.priority = kvs__ice_priority(KVS__ICE_HOST, 65535u - (uint32_t)n * 2u - (addr->family == KVS_AF_INET));
+    kvs__ice_foundation(&c, NULL);
+    i = kvs__ice_local_add(a, &c);
+    if (i < 0)
+        return KVS_ERR_LIMIT;
+    kvs__ice_signal(a, i);
+    return KVS_OK;
+}
+
+/* A STUN server reached through host socket sock (server-reflexive candidate). */
+KVS_PRIVATE kvs_result kvs__ice_add_stun_server(kvs__ice *a, int sock, const kvs_addr *server, kvs_time now) {
+    int i;
+    a->now = now;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS && a->stun[i].used; i++)
+        ;
+    if (i == KVS_ICE_MAX_SERVERS)
+        return KVS_ERR_LIMIT;
+    KVS_MEMSET(&a->stun[i], 0, sizeof a->stun[i]);
+    a->stun[i].used = 1;
+    a->stun[i].sock = (uint8_t)sock;
+    a->stun[i].addr = *server;
+    a->gathering_done = 0;
+    return kvs__stun_txn_start(&a->stun[i].txn, a->rng, 0, now);
+}
+
+KVS_PRIVATE void kvs__ice_turn_data(void *ctx, const kvs_addr *peer, const uint8_t *p, size_t n);
+KVS_PRIVATE void kvs__ice_turn_state(void *ctx, int state, kvs_result why);
+
+/* A TURN server: over UDP through host socket sock, or over a TCP / TLS stream (the caller
+   connects it; its bytes go through kvs__ice_stream_input and ROUTE_STREAM). *index: the
+   server's index (the route's sock for streams). */
+KVS_PRIVATE kvs_result kvs__ice_add_turn_server(kvs__ice *a, int sock, const kvs_addr *server, int transport,
+                                                const char *user, size_t ulen, const char *pass, size_t plen,
+                                                kvs_time now, int *index) {
+    kvs__turn_cb cb;
+    kvs_result r;
+    int i;
+    a->now = now;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS && a->turn_used[i]; i++)
+        ;
+    if (i == KVS_ICE_MAX_SERVERS)
+        return KVS_ERR_LIMIT;
+    KVS_MEMSET(&cb, 0, sizeof cb);
+    cb.ctx = a;
+    cb.data = kvs__ice_turn_data;
+    cb.state = kvs__ice_turn_state;
+    r = kvs__turn_init(&a->turn[i], server, transport, user, ulen, pass, plen, &cb, a->rng, a->log);
+    if (r == KVS_OK)
+        r = kvs__turn_start(&a->turn[i], now);
+    if (r != KVS_OK)
+        return r;
+    a->turn_used[i] = 1;
+    a->turn_sock[i] = (uint8_t)sock;
+    a->gathering_done = 0;
+    if (index)
+        *index = i;
+    return KVS_OK;
+}
+
+/* Gathering is complete when every STUN and TURN server answered or gave up. */
+KVS_PRIVATE void kvs__ice_check_gathering(kvs__ice *a) {
+    int i;
+    if (a->gathering_done)
+        return;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
+        if (a->stun[i].used && !a->stun[i].done)
+            return;
+        if (a->turn_used[i] && a->turn[i].state == KVS__TURN_ALLOCATING)
+            return;
+    }
+    a->gathering_done = 1;
+    if (a->cb.candidate)
+        a->cb.candidate(a->cb.ctx, NULL, NULL);
+}
+
+/* A local candidate of a TURN server's relayed address. */
+KVS_PRIVATE void kvs__ice_turn_state(void *ctx, int state, kvs_result why) {
+    kvs__ice *a = (kvs__ice *)ctx;
+    int i;
+    (void)why;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
+        kvs__turn *t = &a->turn[i];
+        kvs__ice_cand c;
+        int k;
+        if (!a->turn_used[i] || t->state != state || state != KVS__TURN_ALLOCATED)
+            continue;
+        KVS_MEMSET(&c, 0, sizeof c);
+        c.type = KVS__ICE_RELAY;
+        c.addr = c.base = t->relayed;
+        c.related = t->mapped;
+        c.sock = (uint8_t)i;
+        c.priority = kvs__ice_priority(KVS__ICE_RELAY, 65535u - (uint32_t)t->transport * 4096u - (uint32_t)i);
+        kvs__ice_foundation(&c, &t->server);
+        k = kvs__ice_local_add(a, &c);
+        if (k >= 0)
+            kvs__ice_signal(a, k);
+    }
+    kvs__ice_check_gathering(a);
+}
+/* ==== [31] >>ice-check  ICE checks: pairs, STUN in and out, nomination, consent, timers ========= */
+/* depends on: >>ice.  entry points: none yet (the peer drives it). */
+
+/* --- pairs ------------------------------------------------------------------------------------ */
+
+KVS_PRIVATE uint64_t kvs__ice_pair_prio(const kvs__ice *a, const kvs__ice_cand *l, const kvs__ice_cand *r) {
+    uint64_t g = a->cfg.controlling ? l->priority : r->priority;
+    uint64_t d = a->cfg.controlling ? r->priority : l->priority;
+    return (KVS__MIN(g, d) << 32) + 2 * KVS__MAX(g, d) + (g > d ? 1 : 0);
+}
+
+KVS_PRIVATE int kvs__ice_pair_find(const kvs__ice *a, int li, int ri) {
+    int i;
+    for (i = 0; i < KVS_ICE_MAX_PAIRS; i++)
+        if (a->pairs[i].used && a->pairs[i].local == li && a->pairs[i].remote == ri)
+            return i;
+    return -1;
+}
+
+KVS_PRIVATE void kvs__ice_pair_up(kvs__ice *a, int li, int ri) {
+    const kvs__ice_cand *l = &a->local[li], *r = &a->remote[ri];
+    kvs__ice_pair *p = NULL;
+    uint64_t prio;
+    int i;
+    if (r->unresolved || l->addr.family != r->addr.family || kvs__ice_pair_find(a, li, ri) >= 0 ||
+        (l->type != KVS__ICE_HOST && l->type != KVS__ICE_RELAY) ||
+        (a->cfg.relay_only && l->type != KVS__ICE_RELAY))
+        return;
+    prio = kvs__ice_pair_prio(a, l, r);
+    for (i = 0; i < KVS_ICE_MAX_PAIRS && a->pairs[i].used; i++)
+        ;
+    if (i < KVS_ICE_MAX_PAIRS) {
+        p = &a->pairs[i];
+    } else {
+        /* full: replace the lowest-priority waiting pair if this one is better */
+        int low = -1;
+        for (i = 0; i < KVS_ICE_MAX_PAIRS; i++)
+            if (a->pairs[i].state == KVS__ICE_P_WAITING && !a->pairs[i].triggered && i != a->selected &&
+                (low < 0 || a->pairs[i].prio < a->pairs[low].prio))
+                low = i;
+        if (low < 0 || a->pairs[low].prio > prio)
+            return;
+        p = &a->pairs[low];
+    }
+    KVS_MEMSET(p, 0, sizeof *p);
+    p->used = 1;
+    p->local = (uint8_t)li;
+    p->remote = (uint8_t)ri;
+    p->prio = prio;
+    p->state = KVS__ICE_P_WAITING;
+    p->txn.next = KVS_TIME_NEVER;
+    if (l->type == KVS__ICE_RELAY)
+        (void)kvs__turn_permit(&a->turn[l->sock], &r->addr, a->now);
+    if (a->next_check == KVS_TIME_NEVER)
+        a->next_check = 0; /* checks may start at once */
+}
+
+/* Add a remote candidate (trickled or from the description). Duplicates of an address update a
+   peer-reflexive entry's type and priority. KVS_ERR_LIMIT when the table is full. */
+KVS_PRIVATE kvs_result kvs__ice_add_remote(kvs__ice *a, const kvs__ice_cand *c) {
+    int i, l;
+    for (i = 0; i < KVS_ICE_MAX_CANDIDATES; i++) {
+        kvs__ice_cand *r = &a->remote[i];
+        if (r->used && !r->unresolved && !c->unresolved && kvs__util_addr_equal(&r->addr, &c->addr)) {
+            if (r->type == KVS__ICE_PRFLX) {
+                r->type = c->type;
+                r->priority = c->priority;
+                KVS_MEMCPY(r->foundation, c->foundation, sizeof r->foundation);
+            }
+            return KVS_OK;
+        }
+    }
+    for (i = 0; i < KVS_ICE_MAX_CANDIDATES && a->remote[i].used; i++)
+        ;
+    if (i == KVS_ICE_MAX_CANDIDATES)
+        return KVS_ERR_LIMIT;
+    a->remote[i] = *c;
+    a->remote[i].used = 1;
+    for (l = 0; l < KVS_ICE_MAX_CANDIDATES; l++)
+        if (a->local[l].used)
+            kvs__ice_pair_up(a, l, i);
+    return KVS_OK;
+}
+
+/* The remote side's ufrag and password (from its description; again after its ICE restart). */
+KVS_PRIVATE kvs_result kvs__ice_set_remote(kvs__ice *a, const char *ufrag, size_t un, const char *pwd, size_t pn) {
+    if (un == 0 || un > 256 || pn == 0 || pn > 256)
+        return KVS_ERR_INVALID_ARG;
+    KVS_MEMCPY(a->rufrag, ufrag, un);
+    a->rufrag[un] = 0;
+    a->rufrag_len = un;
+    KVS_MEMCPY(a->rpwd, pwd, pn);
+    a->rpwd[pn] = 0;
+    a->rpwd_len = pn;
+    a->have_remote = 1;
+    return KVS_OK;
+}
+
+/* The remote side signalled end-of-candidates. */
+KVS_PRIVATE void kvs__ice_remote_done(kvs__ice *a) {
+    a->remote_done = 1;
+}
+
+/* ICE restart: new local credentials; the remote side's credentials, candidates and every pair
+   are forgotten (the caller signals the new credentials and sets the remote ones when they come);
+   gathered candidates and TURN allocations stay. */
+KVS_PRIVATE kvs_result kvs__ice_restart(kvs__ice *a) {
+    int i;
+    kvs_result r = kvs__ice_new_credentials(a);
+    KVS_MEMSET(a->remote, 0, sizeof a->remote);
+    KVS_MEMSET(a->pairs, 0, sizeof a->pairs);
+    a->have_remote = a->remote_done = 0;
+    a->selected = -1;
+    a->nresp = 0;
+    a->first_valid = 0;
+    a->consent_next = KVS_TIME_NEVER;
+    a->consent.next = KVS_TIME_NEVER;
+    a->next_check = KVS_TIME_NEVER;
+    a->st.checking_at = a->st.connected_at = 0;
+    for (i = 0; i < KVS_ICE_MAX_CANDIDATES; i++)
+        if (a->local[i].type == KVS__ICE_PRFLX)
+            a->local[i].used = 0;
+    a->state = KVS__ICE_NEW;
+    if (a->cb.state)
+        a->cb.state(a->cb.ctx, KVS__ICE_NEW);
+    return r;
+}
+
+/* Close: TURN allocations are released (their Refresh goes out through kvs__ice_output). */
+KVS_PRIVATE void kvs__ice_close(kvs__ice *a, kvs_time now) {
+    int i;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++)
+        if (a->turn_used[i])
+            kvs__turn_close(&a->turn[i], now);
+    a->selected = -1;
+    kvs__ice_set_state(a, KVS__ICE_CLOSED);
+}
+
+/* --- building and routing STUN messages --------------------------------------------------------- */
+
+/* The route of a packet from local candidate li to addr; relayed packets are wrapped for the
+   TURN server into out. Returns the bytes to send (in out) or KVS_ERR_*. */
+KVS_PRIVATE kvs_result kvs__ice_route_to(kvs__ice *a, int li, const kvs_addr *to, const uint8_t *p, size_t n,
+                                         uint8_t *out, size_t cap, kvs__ice_route *r, size_t *len) {
+    const kvs__ice_cand *l = &a->local[li];
+    if (l->type != KVS__ICE_RELAY) {
+        if (n > cap)
+            return KVS_ERR_BUFFER_TOO_SMALL;
+        if (out != p)
+            KVS_MEMMOVE(out, p, n);
+        r->kind = KVS__ICE_ROUTE_UDP;
+        r->sock = l->sock;
+        r->to = *to;
+        *len = n;
+        return KVS_OK;
+    }
+    {
+        kvs__turn *t = &a->turn[l->sock];
+        kvs_result res;
+        (void)kvs__turn_permit(t, to, a->now);
+        res = kvs__turn_wrap(t, to, p, n, out, cap, len);
+        if (res != KVS_OK)
+            return res;
+        r->kind = t->transport == KVS__TURN_UDP ? KVS__ICE_ROUTE_UDP : KVS__ICE_ROUTE_STREAM;
+        r->sock = t->transport == KVS__TURN_UDP ? a->turn_sock[l->sock] : l->sock;
+        r->to = t->server;
+        return KVS_OK;
+    }
+}
+
+/* A Binding request on pair pi (a check, a nomination, or a consent check). */
+KVS_PRIVATE kvs_result kvs__ice_build_check(kvs__ice *a, int pi, const uint8_t txid[12], int use_cand,
+                                            uint8_t *buf, size_t cap, kvs__ice_route *r, size_t *len) {
+    const kvs__ice_pair *p = &a->pairs[pi];
+    const kvs__ice_cand *l = &a->local[p->local];
+    kvs__wr w;
+    size_t n;
+    kvs_result res;
+    kvs__wr_init(&w, a->scratch, sizeof a->scratch);
+    kvs__stun_begin(&w, KVS__STUN_BINDING, KVS__STUN_REQUEST, txid);
+    kvs__wr_u16(&w, KVS__STUN_A_USERNAME);
+    kvs__wr_u16(&w, (uint16_t)(a->rufrag_len + 1 + 8));
+    kvs__wr_bytes(&w, a->rufrag, a->rufrag_len);
+    kvs__wr_u8(&w, ':');
+    kvs__wr_bytes(&w, a->lufrag, 8);
+    kvs__wr_fill(&w, 0, (4u - ((a->rufrag_len + 9) & 3u)) & 3u);
+    kvs__stun_fix_len(&w);
+    kvs__stun_put_u32(&w, KVS__STUN_A_PRIORITY, (110u << 24) | (l->priority & 0xffffffu));
+    kvs__stun_put_u64(&w, a->cfg.controlling ? KVS__STUN_A_ICE_CONTROLLING : KVS__STUN_A_ICE_CONTROLLED,
+                      a->tiebreaker);
+    if (use_cand)
+        kvs__stun_put(&w, KVS__STUN_A_USE_CANDIDATE, NULL, 0);
+    kvs__stun_put_integrity(&w, a->rpwd, a->rpwd_len);
+    kvs__stun_put_fingerprint(&w);
+    res = kvs__wr_result(&w, &n);
+    if (res != KVS_OK)
+        return res;
+    return kvs__ice_route_to(a, p->local, &a->remote[p->remote].addr, a->scratch, n, buf, cap, r, len);
+}
+
+/* A queued answer to a Binding request. */
+KVS_PRIVATE kvs_result kvs__ice_build_resp(kvs__ice *a, const kvs__ice_resp *q, uint8_t *buf, size_t cap,
+                                           kvs__ice_route *r, size_t *len) {
+    kvs__wr w;
+    size_t n;
+    kvs_result res;
+    kvs__wr_init(&w, a->scratch, sizeof a->scratch);
+    kvs__stun_begin(&w, KVS__STUN_BINDING, q->error ? KVS__STUN_ERROR : KVS__STUN_SUCCESS, q->txid);
+    if (q->error)
+        kvs__stun_put_error(&w, q->error, q->error == 487 ? "Role Conflict" : "Unauthorized");
+    else
+        kvs__stun_put_addr(&w, KVS__STUN_A_XOR_MAPPED_ADDRESS, &q->mapped);
+    if (q->error != 401)
+        kvs__stun_put_integrity(&w, a->lpwd, 24);
+    kvs__stun_put_fingerprint(&w);
+    res = kvs__wr_result(&w, &n);
+    if (res != KVS_OK)
+        return res;
+    if (q->relay) {
+        int li;
+        for (li = 0; li < KVS_ICE_MAX_CANDIDATES; li++)
+            if (a->local[li].used && a->local[li].type == KVS__ICE_RELAY && a->local[li].sock == q->relay - 1)
+                return kvs__ice_route_to(a, li, &q->mapped, a->scratch, n, buf, cap, r, len);
+        return KVS_ERR_NOT_FOUND;
+    }
+    if (n > cap)
+        return KVS_ERR_BUFFER_TOO_SMALL;
+    KVS_MEMCPY(buf, a->scratch, n);
+    *r = q->route;
+    *len = n;
+    return KVS_OK;
+}
+
+/* --- selection ---------------------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__ice_select(kvs__ice *a, int pi) {
+    uint32_t r = 0;
+    kvs__ice_pair *p = &a->pairs[pi];
+    p->nominated = 1;
+    if (a->selected >= 0 && a->selected != pi && a->pairs[a->selected].prio >= p->prio)
+        return;
+    a->selected = pi;
+    a->consent_rx = a->now;
+    (void)kvs__crypto_random_below(a->rng, (uint32_t)KVS__ICE_CONSENT_SPAN, &r);
+    a->consent_next = a->now + KVS__ICE_CONSENT_MIN + r;
+    KVS__LOG_INFO(a->log, ICE_CONNECTED);
+    kvs__ice_set_state(a, KVS__ICE_CONNECTED);
+}
+
+/* A check on pair pi succeeded. */
+KVS_PRIVATE void kvs__ice_pair_ok(kvs__ice *a, int pi) {
+    kvs__ice_pair *p = &a->pairs[pi];
+    p->state = KVS__ICE_P_SUCCEEDED;
+    p->txn.next = KVS_TIME_NEVER;
+    if (!p->valid) {
+        p->valid = 1;
+        p->valid_at = a->now;
+        if (!a->first_valid)
+            a->first_valid = a->now;
+    }
+    if ((a->cfg.controlling && p->nominating) || (!a->cfg.controlling && p->use_cand_seen))
+        kvs__ice_select(a, pi);
+}
+
+/* Queue a triggered check of pair pi (RFC 8445 7.3.1.4). */
+KVS_PRIVATE void kvs__ice_trigger(kvs__ice *a, int pi) {
+    kvs__ice_pair *p = &a->pairs[pi];
+    if (p->state == KVS__ICE_P_SUCCEEDED || p->state == KVS__ICE_P_PROGRESS)
+        return;
+    p->state = KVS__ICE_P_WAITING;
+    p->triggered = 1;
+    if (a->next_check == KVS_TIME_NEVER)
+        a->next_check = a->now;
+}
+
+/* --- STUN in ------------------------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__ice_queue_resp(kvs__ice *a, int li, const kvs_addr *from, const uint8_t txid[12], int error) {
+    kvs__ice_resp *q;
+    if (a->nresp == KVS__ICE_RESPONSES) {
+        a->st.dropped++;
+        return;
+    }
+    q = &a->resp[a->nresp++];
+    KVS_MEMSET(q, 0, sizeof *q);
+    KVS_MEMCPY(q->txid, txid, 12);
+    q->mapped = *from;
+    q->error = error;
+    if (a->local[li].type == KVS__ICE_RELAY) {
+        q->relay = (uint8_t)(a->local[li].sock + 1);
+    } else {
+        q->route.kind = KVS__ICE_ROUTE_UDP;
+        q->route.sock = a->local[li].sock;
+        q->route.to = *from;
+    }
+}
+
+/* Switch roles (after a role conflict): pair priorities change with the role. */
+KVS_PRIVATE void kvs__ice_switch_role(kvs__ice *a) {
+    int i;
+    a->cfg.controlling = !a->cfg.controlling;
+    a->st.role_conflicts++;
+    for (i = 0; i < KVS_ICE_MAX_PAIRS; i++)
+        if (a->pairs[i].used)
+            a->pairs[i].prio = kvs__ice_pair_prio(a, &a->local[a->pairs[i].local], &a->remote[a->pairs[i].remote]);
+}
+
+/* A Binding request from the peer, received on local candidate li from `from`. */
+KVS_PRIVATE void kvs__ice_on_request(kvs__ice *a, int li, const kvs_addr *from, const kvs__stun_msg *m) {
+    size_t un;
+    const uint8_t *user = kvs__stun_get(m, KVS__STUN_A_USERNAME, &un);
+    uint64_t theirs;
+    uint32_t prio = 0;
+    int ri, pi;
+    a->st.checks_received++;
+    if (!user || un < 10 || KVS_MEMCMP(user, a->lufrag, 8) != 0 || user[8] != ':' ||
+        kvs__stun_check_integrity(m, a->lpwd, 24) != KVS_OK) {
+        if (m->mi >= 0)
+            kvs__ice_queue_resp(a, li, from, m->txid, 401);
+        a->st.dropped++;
+        return;
+    }
+    /* role conflict (RFC 8445 7.3.1.1) */
+    if (a->cfg.controlling && kvs__stun_get_u64(m, KVS__STUN_A_ICE_CONTROLLING, &theirs) == KVS_OK) {
+        if (a->tiebreaker >= theirs) {
+            kvs__ice_queue_resp(a, li, from, m->txid, 487);
+            return;
+        }
+        kvs__ice_switch_role(a);
+    } else if (!a->cfg.controlling && kvs__stun_get_u64(m, KVS__STUN_A_ICE_CONTROLLED, &theirs) == KVS_OK) {
+        if (a->tiebreaker < theirs) {
+            kvs__ice_queue_resp(a, li, from, m->txid, 487);
+            return;
+        }
+        kvs__ice_switch_role(a);
+    }
+    kvs__ice_queue_resp(a, li, from, m->txid, 0);
+    if (a->state == KVS__ICE_CLOSED)
+        return;
+    /* the remote candidate: known, or peer-reflexive */
+    for (ri = 0; ri < KVS_ICE_MAX_CANDIDATES; ri++)
+        if (a->remote[ri].used && !a->remote[ri].unresolved && kvs__util_addr_equal(&a->remote[ri].addr, from))
+            break;
+    if (ri == KVS_ICE_MAX_CANDIDATES) {
+        kvs__ice_cand c;
+        (void)kvs__stun_get_u32(m, KVS__STUN_A_PRIORITY, &prio);
+        KVS_MEMSET(&c, 0, sizeof c);
+        c.type = KVS__ICE_PRFLX;
+        c.addr = *from;
+        c.priority = prio ? prio : kvs__ice_priority(KVS__ICE_PRFLX, 0);
+        kvs__ice_foundation(&c, NULL);
+        if (kvs__ice_add_remote(a, &c) != KVS_OK)
+            return;
+        a->st.prflx_remote++;
+        for (ri = 0; ri < KVS_ICE_MAX_CANDIDATES; ri++)
+            if (a->remote[ri].used && kvs__util_addr_equal(&a->remote[ri].addr, from))
+                break;
+        if (ri == KVS_ICE_MAX_CANDIDATES)
+            return;
+    }
+    pi = kvs__ice_pair_find(a, li, ri);
+    if (pi < 0) {
+        kvs__ice_pair_up(a, li, ri);
+        pi = kvs__ice_pair_find(a, li, ri);
+        if (pi < 0)
+            return;
+    }
+    if (!a->cfg.controlling && kvs__stun_has(m, KVS__STUN_A_USE_CANDIDATE)) {
+        a->pairs[pi].use_cand_seen = 1;
+        if (a->pairs[pi].valid)
+            kvs__ice_select(a, pi);
+    }
+    if (a->have_remote)
+        kvs__ice_trigger(a, pi);
+    else
+        a->pairs[pi].triggered = 1; /* checked once the remote credentials arrive */
+}
+
+/* A response to a check, a nomination or a consent check, received on local li from `from`. */
+KVS_PRIVATE void kvs__ice_on_response(kvs__ice *a, int li, const kvs_addr *from, const kvs__stun_msg *m) {
+    int pi, code = 0;
+    kvs__ice_pair *p;
+    if (kvs__stun_check_integrity(m, a->rpwd, a->rpwd_len) != KVS_OK) {
+        a->st.dropped++;
+        return;
+    }
+    if (a->selected >= 0 && kvs__stun_txn_match(&a->consent, m)) {
+        a->consent.next = KVS_TIME_NEVER;
+        if (m->cls == KVS__STUN_SUCCESS) {
+            a->consent_rx = a->now;
+            if (a->state == KVS__ICE_DISCONNECTED)
+                kvs__ice_set_state(a, KVS__ICE_CONNECTED);
+        }
+        return;
+    }
+    for (pi = 0; pi < KVS_ICE_MAX_PAIRS; pi++)
+        if (a->pairs[pi].used && a->pairs[pi].state == KVS__ICE_P_PROGRESS &&
+            kvs__stun_txn_match(&a->pairs[pi].txn, m))
+            break;
+    if (pi == KVS_ICE_MAX_PAIRS) {
+        a->st.dropped++;
+        return;
+    }
+    p = &a->pairs[pi];
+    p->txn.next = KVS_TIME_NEVER;
+    if (m->cls == KVS__STUN_ERROR) {
+        const char *r;
+        size_t rl;
+        (void)kvs__stun_get_error(m, &code, &r, &rl);
+        if (code == 487) {
+            kvs__ice_switch_role(a);
+            p->state = KVS__ICE_P_WAITING;
+            p->nominating = 0;
+            kvs__ice_trigger(a, pi);
+            return;
+        }
+        p->state = KVS__ICE_P_FAILED;
+        return;
+    }
+    /* the answer must come from where the check went, on the candidate it left from */
+    if (p->local != li || !kvs__util_addr_equal(from, &a->remote[p->remote].addr)) {
+        p->state = KVS__ICE_P_FAILED;
+        return;
+    }
+    {
+        kvs_addr mapped;
+        int k;
+        if (kvs__stun_get_addr(m, KVS__STUN_A_XOR_MAPPED_ADDRESS, &mapped) == KVS_OK &&
+            a->local[li].type == KVS__ICE_HOST) {
+            for (k = 0; k < KVS_ICE_MAX_CANDIDATES; k++)
+                if (a->local[k].used && kvs__util_addr_equal(&a->local[k].addr, &mapped))
+                    break;
+            if (k == KVS_ICE_MAX_CANDIDATES) {
+                /* a peer-reflexive local candidate: the same base, the pair stays this one */
+                kvs__ice_cand c;
+                KVS_MEMSET(&c, 0, sizeof c);
+                c.type = KVS__ICE_PRFLX;
+                c.addr = mapped;
+                c.base = a->local[li].base;
+                c.sock = a->local[li].sock;
+                c.priority = kvs__ice_priority(KVS__ICE_PRFLX, a->local[li].priority >> 8);
+                kvs__ice_foundation(&c, NULL);
+                if (kvs__ice_local_add(a, &c) >= 0)
+                    a->st.prflx_local++;
+            }
+        }
+    }
+    kvs__ice_pair_ok(a, pi);
+}
+
+/* STUN from the peer on local candidate li. */
+KVS_PRIVATE void kvs__ice_on_stun(kvs__ice *a, int li, const kvs_addr *from, const uint8_t *p, size_t n) {
+    kvs__stun_msg m;
+    if (kvs__stun_parse(p, n, &m) != KVS_OK || kvs__stun_check_fingerprint(&m) != KVS_OK ||
+        m.method != KVS__STUN_BINDING) {
+        a->st.dropped++;
+        return;
+    }
+    if (m.cls == KVS__STUN_REQUEST)
+        kvs__ice_on_request(a, li, from, &m);
+    else if (m.cls == KVS__STUN_SUCCESS || m.cls == KVS__STUN_ERROR)
+        kvs__ice_on_response(a, li, from, &m);
+    /* indications (keepalives) need nothing */
+}
+
+/* Non-STUN data: to the layer above when it comes from the remote side of a valid pair. */
+KVS_PRIVATE void kvs__ice_on_data(kvs__ice *a, int li, const kvs_addr *from, const uint8_t *p, size_t n) {
+    int i;
+    for (i = 0; i < KVS_ICE_MAX_PAIRS; i++) {
+        const kvs__ice_pair *q = &a->pairs[i];
+        if (q->used && q->valid && q->local == li && kvs__util_addr_equal(&a->remote[q->remote].addr, from)) {
+            if (a->cb.data)
+                a->cb.data(a->cb.ctx, p, n);
+            return;
+        }
+    }
+    a->st.dropped++;
+}
+
+/* The TURN allocation being fed (set around kvs__turn_input calls). */
+KVS_PRIVATE void kvs__ice_turn_data(void *ctx, const kvs_addr *peer, const uint8_t *p, size_t n) {
+    kvs__ice *a = (kvs__ice *)ctx;
+    int li;
+    for (li = 0; li < KVS_ICE_MAX_CANDIDATES; li++)
+        if (a->local[li].used && a->local[li].type == KVS__ICE_RELAY && a->local[li].sock == a->cur_turn)
+            break;
+    if (li == KVS_ICE_MAX_CANDIDATES) {
+        a->st.dropped++;
+        return;
+    }
+    if (kvs__stun_is(p, n))
+        kvs__ice_on_stun(a, li, peer, p, n);
+    else
+        kvs__ice_on_data(a, li, peer, p, n);
+}
+
+/* A datagram received on host socket sock from `from`. */
+KVS_PRIVATE void kvs__ice_input(kvs__ice *a, int sock, const kvs_addr *from, const uint8_t *p, size_t n, kvs_time now) {
+    int i, li;
+    a->now = now;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
+        if (a->turn_used[i] && a->turn[i].transport == KVS__TURN_UDP && a->turn_sock[i] == sock &&
+            kvs__util_addr_equal(&a->turn[i].server, from)) {
+            a->cur_turn = (uint8_t)i;
+            kvs__turn_input(&a->turn[i], p, n, now);
+            return;
+        }
+        if (a->stun[i].used && !a->stun[i].done && a->stun[i].sock == sock &&
+            kvs__util_addr_equal(&a->stun[i].addr, from)) {
+            kvs__stun_msg m;
+            kvs_addr mapped;
+            if (kvs__stun_parse(p, n, &m) == KVS_OK && kvs__stun_txn_match(&a->stun[i].txn, &m)) {
+                a->stun[i].done = 1;
+                a->stun[i].txn.next = KVS_TIME_NEVER;
+                if (m.cls == KVS__STUN_SUCCESS &&
+                    kvs__stun_get_addr(&m, KVS__STUN_A_XOR_MAPPED_ADDRESS, &mapped) == KVS_OK) {
+                    for (li = 0; li < KVS_ICE_MAX_CANDIDATES; li++)
+                        if (a->local[li].used && a->local[li].type == KVS__ICE_HOST && a->local[li].sock == sock)
+                            break;
+                    if (li < KVS_ICE_MAX_CANDIDATES && !kvs__util_addr_equal(&mapped, &a->local[li].addr)) {
+                        kvs__ice_cand c;
+                        int k;
+                        KVS_MEMSET(&c, 0, sizeof c);
+                        c.type = KVS__ICE_SRFLX;
+                        c.addr = mapped;
+                        c.base = c.related = a->local[li].addr;
+                        c.sock = (uint8_t)sock;
+                        c.priority = kvs__ice_priority(KVS__ICE_SRFLX, a->local[li].priority >> 8);
+                        kvs__ice_foundation(&c, &a->stun[i].addr);
+                        k = kvs__ice_local_add(a, &c);
+                        if (k >= 0)
+                            kvs__ice_signal(a, k);
+                    }
+                }
+                kvs__ice_check_gathering(a);
+                return;
+            }
+        }
+    }
+    for (li = 0; li < KVS_ICE_MAX_CANDIDATES; li++)
+        if (a->local[li].used && a->local[li].type == KVS__ICE_HOST && a->local[li].sock == sock)
+            break;
+    if (li == KVS_ICE_MAX_CANDIDATES) {
+        a->st.dropped++;
+        return;
+    }
+    if (kvs__stun_is(p, n))
+        kvs__ice_on_stun(a, li, from, p, n);
+    else
+        kvs__ice_on_data(a, li, from, p, n);
+}
+
+/* Bytes from the TCP / TLS stream of TURN server `server` (its index). */
+KVS_PRIVATE void kvs__ice_stream_input(kvs__ice *a, int server, const uint8_t *p, size_t n, kvs_time now) {
+    a->now = now;
+    if (server < 0 || server >= KVS_ICE_MAX_SERVERS || !a->turn_used[server])
+        return;
+    a->cur_turn = (uint8_t)server;
+    kvs__turn_stream_input(&a->turn[server], p, n, now);
+}
+
+/* --- output and timers ---------------------------------------------------------------------------- */
+
+/* The check to send now (paced by Ta): a triggered one first, then the highest-priority pair
+   whose retransmission is due, then the highest-priority waiting pair. -1 when none. */
+KVS_PRIVATE int kvs__ice_next_pair(kvs__ice *a, kvs_time now) {
+    int i, best = -1, kind = 3;
+    for (i = 0; i < KVS_ICE_MAX_PAIRS; i++) {
+        const kvs__ice_pair *p = &a->pairs[i];
+        int k;
+        if (!p->used)
+            continue;
+        if (p->state == KVS__ICE_P_WAITING && p->triggered)
+            k = 0;
+        else if (p->state == KVS__ICE_P_PROGRESS && now >= p->txn.next)
+            k = 1;
+        else if (p->state == KVS__ICE_P_WAITING)
+            k = 2;
+        else
+            continue;
+        if (k < kind || (k == kind && p->prio > a->pairs[best].prio)) {
+            best = i;
+            kind = k;
+        }
+    }
+    return best;
+}
+
+/* The controlling side nominates: the best valid pair once no better pair is being checked, or
+   once it waited KVS__ICE_NOMINATE_WAIT. */
+KVS_PRIVATE void kvs__ice_nominate(kvs__ice *a, kvs_time now) {
+    int i, best = -1, better_pending = 0;
+    if (!a->cfg.controlling || !a->first_valid)
+        return;
+    for (i = 0; i < KVS_ICE_MAX_PAIRS; i++) {
+        const kvs__ice_pair *p = &a->pairs[i];
+        if (p->used && (p->nominating || p->nominated))
+            return; /* one nomination at a time */
+        if (p->used && p->valid && (best < 0 || p->prio > a->pairs[best].prio))
+            best = i;
+    }
+    if (best < 0)
+        return;
+    for (i = 0; i < KVS_ICE_MAX_PAIRS; i++) {
+        const kvs__ice_pair *p = &a->pairs[i];
+        if (p->used && p->prio > a->pairs[best].prio &&
+            (p->state == KVS__ICE_P_WAITING || p->state == KVS__ICE_P_PROGRESS))
+            better_pending = 1;
+    }
+    if (better_pending && now < a->first_valid + KVS__ICE_NOMINATE_WAIT)
+        return;
+    a->pairs[best].nominating = 1;
+    a->pairs[best].state = KVS__ICE_P_WAITING;
+    kvs__ice_trigger(a, best);
+}
+
+/* Overall state: failure, completion, consent. */
+KVS_PRIVATE void kvs__ice_update(kvs__ice *a, kvs_time now) {
+    int i, pending = 0, valid = 0;
+    if (a->state == KVS__ICE_CLOSED || a->state == KVS__ICE_FAILED)
+        return;
+    for (i = 0; i < KVS_ICE_MAX_PAIRS; i++) {
+        const kvs__ice_pair *p = &a->pairs[i];
+        if (!p->used)
+            continue;
+        pending += p->state == KVS__ICE_P_WAITING || p->state == KVS__ICE_P_PROGRESS;
+        valid += p->valid;
+    }
+    if (a->selected < 0) {
+        if (a->state == KVS__ICE_CHECKING &&
+            ((!valid && !pending && a->remote_done && a->gathering_done) ||
+             now >= a->st.checking_at + a->cfg.timeout)) {
+            KVS__LOG_WARN(a->log, ICE_FAILED);
+            kvs__ice_set_state(a, KVS__ICE_FAILED);
+        }
+        return;
+    }
+    if (now >= a->consent_rx + KVS__ICE_CONSENT_LOST) {
+        KVS__LOG_WARN(a->log, ICE_CONSENT_LOST);
+        a->selected = -1;
+        kvs__ice_set_state(a, KVS__ICE_FAILED);
+        return;
+    }
+    if (now >= a->consent_rx + KVS__ICE_DISCONNECTED_AFTER) {
+        kvs__ice_set_state(a, KVS__ICE_DISCONNECTED);
+        return;
+    }
+    if (a->state == KVS__ICE_CONNECTED && a->remote_done && !pending)
+        kvs__ice_set_state(a, KVS__ICE_COMPLETED);
+}
+
+/* The next datagram or stream bytes to send, and where (*r). KVS_ERR_AGAIN when nothing is due
+   now (kvs__ice_deadline says when). */
+KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *buf, size_t cap, size_t *len,
+                                       kvs_time now) {
+    int i;
+    kvs_result res;
+    a->now = now;
+    *len = 0;
+    /* answers first */
+    while (a->nresp) {
+        kvs__ice_resp q = a->resp[0];
+        a->nresp--;
+        KVS_MEMMOVE(a->resp, a->resp + 1, sizeof a->resp[0] * (size_t)a->nresp);
+        res = kvs__ice_build_resp(a, &q, buf, cap, r, len);
+        if (res == KVS_OK) {
+            a->st.responses_sent++;
+            return KVS_OK;
+        }
+    }
+    /* TURN requests */
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
+        kvs__turn *t = &a->turn[i];
+        if (!a->turn_used[i])
+            continue;
+        a->cur_turn = (uint8_t)i;
+        kvs__turn_timeout(t, now);
+        if (kvs__turn_output(t, buf, cap, len, now) == KVS_OK) {
+            r->kind = t->transport == KVS__TURN_UDP ? KVS__ICE_ROUTE_UDP : KVS__ICE_ROUTE_STREAM;
+            r->sock = t->transport == KVS__TURN_UDP ? a->turn_sock[i] : i;
+            r->to = t->server;
+            return KVS_OK;
+        }
+    }
+    kvs__ice_check_gathering(a);
+    /* STUN servers */
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
+        kvs__ice_server *s = &a->stun[i];
+        kvs__wr w;
+        if (!s->used || s->done || now < s->txn.next)
+            continue;
+        if (!kvs__stun_txn_due(&s->txn, now)) {
+            s->done = 1;
+            kvs__ice_check_gathering(a);
+            continue;
+        }
+        kvs__wr_init(&w, buf, cap);
+        kvs__stun_begin(&w, KVS__STUN_BINDING, KVS__STUN_REQUEST, s->txn.txid);
+        kvs__stun_put_fingerprint(&w);
+        res = kvs__wr_result(&w, len);
+        if (res != KVS_OK)
+            return res;
+        r->kind = KVS__ICE_ROUTE_UDP;
+        r->sock = s->sock;
+        r->to = s->addr;
+        return KVS_OK;
+    }
+    if (!a->have_remote || a->state == KVS__ICE_CLOSED || a->state == KVS__ICE_FAILED)
+        return KVS_ERR_AGAIN;
+    kvs__ice_update(a, now);
+    /* consent freshness on the selected pair */
+    if (a->selected >= 0 && now >= a->consent_next) {
+        uint32_t rnd = 0;
+        (void)kvs__crypto_random_below(a->rng, (uint32_t)KVS__ICE_CONSENT_SPAN, &rnd);
+        a->consent_next = now + KVS__ICE_CONSENT_MIN + rnd;
+        if (kvs__stun_txn_start(&a->consent, a->rng, 0, now) == KVS_OK) {
+            a->consent.next = now + KVS__ICE_CONSENT_LOST;
+            return kvs__ice_build_check(a, a->selected, a->consent.txid, 0, buf, cap, r, len);
+        }
+    }
+    /* checks, paced */
+    kvs__ice_nominate(a, now);
+    if (a->next_check != KVS_TIME_NEVER && now >= a->next_check) {
+        int pi = kvs__ice_next_pair(a, now);
+        kvs__ice_pair *p;
+        if (pi < 0) {
+            a->next_check = KVS_TIME_NEVER;
+            return KVS_ERR_AGAIN;
+        }
+        p = &a->pairs[pi];
+        if (p->state == KVS__ICE_P_PROGRESS) {
+            if (!kvs__stun_txn_due(&p->txn, now)) {
+                p->state = KVS__ICE_P_FAILED;
+                p->nominating = 0;
+                kvs__ice_update(a, now);
+                return KVS_ERR_AGAIN;
+            }
+            a->st.retransmissions++;
+        } else {
+            int reliable = 0;
+            if (kvs__stun_txn_start(&p->txn, a->rng, reliable, now) != KVS_OK)
+                return KVS_ERR_CRYPTO;
+            (void)kvs__stun_txn_due(&p->txn, now);
+            p->state = KVS__ICE_P_PROGRESS;
+            p->triggered = 0;
+        }
+        if (a->state == KVS__ICE_NEW) {
+            a->st.checking_at = now;
+            kvs__ice_set_state(a, KVS__ICE_CHECKING);
+        }
+        a->next_check = now + a->cfg.ta;
+        a->st.checks_sent++;
+        if (a->selected < 0)
+            a->st.packets_before_connected++;
+        res = kvs__ice_build_check(a, pi, p->txn.txid, p->nominating, buf, cap, r, len);
+        if (res == KVS_ERR_STATE) {
+            /* a relayed pair whose permission is not there yet: try again later */
+            p->state = KVS__ICE_P_WAITING;
+            return KVS_ERR_AGAIN;
+        }
+        return res;
+    }
+    return KVS_ERR_AGAIN;
+}
+
+/* When kvs__ice_output next has something to do. */
+KVS_PRIVATE kvs_time kvs__ice_deadline(const kvs__ice *a) {
+    kvs_time d = KVS_TIME_NEVER;
+    int i;
+    if (a->nresp)
+        return a->now;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
+        if (a->turn_used[i]) {
+            kvs_time t = kvs__turn_deadline(&a->turn[i]);
+            if (t < d)
+                d = t;
+        }
+        if (a->stun[i].used && !a->stun[i].done && a->stun[i].txn.next < d)
+            d = a->stun[i].txn.next;
+    }
+    if (!a->have_remote || a->state == KVS__ICE_CLOSED || a->state == KVS__ICE_FAILED)
+        return d;
+    if (a->next_check != KVS_TIME_NEVER) {
+        kvs_time t = a->next_check, soonest = KVS_TIME_NEVER;
+        int any = 0;
+        for (i = 0; i < KVS_ICE_MAX_PAIRS; i++) {
+            const kvs__ice_pair *p = &a->pairs[i];
+            if (!p->used)
+                continue;
+            if (p->state == KVS__ICE_P_WAITING)
+                any = 1;
+            else if (p->state == KVS__ICE_P_PROGRESS && p->txn.next < soonest)
+                soonest = p->txn.next;
+        }
+        if (!any)
+            t = soonest > t ? soonest : t;
+        if (t < d)
+            d = t;
+    }
+    if (a->selected >= 0) {
+        if (a->consent_next < d)
+            d = a->consent_next;
+        if (a->consent_rx + KVS__ICE_DISCONNECTED_AFTER < d && a->state != KVS__ICE_DISCONNECTED)
+            d = a->consent_rx + KVS__ICE_DISCONNECTED_AFTER;
+        if (a->consent_rx + KVS__ICE_CONSENT_LOST < d)
+            d = a->consent_rx + KVS__ICE_CONSENT_LOST;
+    } else if (a->state == KVS__ICE_CHECKING && a->st.checking_at + a->cfg.timeout < d) {
+        d = a->st.checking_at + a->cfg.timeout;
+    }
+    if (a->cfg.controlling && a->first_valid && a->selected < 0 && a->first_valid + KVS__ICE_NOMINATE_WAIT < d)
+        d = a->first_valid + KVS__ICE_NOMINATE_WAIT;
+    return d;
+}
+
+/* Data of the layer above to the peer through the selected pair (a valid pair before
+   nomination completes). KVS_ERR_STATE without one. */
+KVS_PRIVATE kvs_result kvs__ice_send(kvs__ice *a, const uint8_t *p, size_t n, kvs__ice_route *r, uint8_t *buf,
+                                     size_t cap, size_t *len) {
+    int pi = a->selected, i;
+    if (pi < 0)
+        for (i = 0; i < KVS_ICE_MAX_PAIRS; i++)
+            if (a->pairs[i].used && a->pairs[i].valid && (pi < 0 || a->pairs[i].prio > a->pairs[pi].prio))
+                pi = i;
+    if (pi < 0)
+        return KVS_ERR_STATE;
+    return kvs__ice_route_to(a, a->pairs[pi].local, &a->remote[a->pairs[pi].remote].addr, p, n, buf, cap, r, len);
+}
+
+/* ==== [32] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -10443,7 +11828,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [31] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [33] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -10577,7 +11962,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [32] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [34] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -11345,7 +12730,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [33] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [35] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */
