@@ -11640,9 +11640,13 @@ KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *
     /* checks, paced */
     kvs__ice_nominate(a, now);
     if (a->next_check != KVS_TIME_NEVER && now >= a->next_check) {
-        int pi = kvs__ice_next_pair(a, now);
+        int pi = kvs__ice_next_pair(a, now), k;
         kvs__ice_pair *p;
         if (pi < 0) {
+            /* nothing to send now; stop pacing only when no check is in flight either */
+            for (k = 0; k < KVS_ICE_MAX_PAIRS; k++)
+                if (a->pairs[k].used && a->pairs[k].state == KVS__ICE_P_PROGRESS)
+                    return KVS_ERR_AGAIN;
             a->next_check = KVS_TIME_NEVER;
             return KVS_ERR_AGAIN;
         }
