@@ -25,6 +25,7 @@
 #include "test_dcep.c"
 #include "test_dtls_sctp.c"
 #include "test_stun.c"
+#include "test_sim_net.c"
 #include "test_plat_posix.c"
 
 int main(int argc, char **argv) {
@@ -39,6 +40,7 @@ int main(int argc, char **argv) {
         KVS_TEST_SUITE("dtls-srtp", kvs_tests_dtls_srtp),
         KVS_TEST_SUITE("sctp", kvs_tests_sctp),       KVS_TEST_SUITE("dcep", kvs_tests_dcep),
         KVS_TEST_SUITE("dtls-sctp", kvs_tests_dtls_sctp), KVS_TEST_SUITE("stun", kvs_tests_stun),
+        KVS_TEST_SUITE("sim-net", kvs_tests_sim_net),
         KVS_TEST_SUITE("plat-posix", kvs_tests_plat_posix),
     };
     return kvs_test_main(suites, sizeof suites / sizeof suites[0], argc, argv);
