@@ -134,6 +134,20 @@ if want interop; then
     "$B/interop/sctp_usrsctp" > "$B/interop-sctp.log" 2>&1
     counted "$B/interop-sctp.log" $? "" "interop: sctp_usrsctp"
   fi
+  # coturn (long-term and REST credentials, UDP / TCP / TLS, with and without UDP blocked) in a
+  # private network namespace, the environment of the TURN interop tests: one counted test per case
+  missing=""
+  for tool in turnserver turnutils_uclient turnutils_peer nft ip ss; do
+    command -v $tool > /dev/null || missing="$missing $tool"
+  done
+  if [ -n "$missing" ]; then
+    skip "interop: coturn env" "not installed:$missing"
+  elif [ "$(id -u)" != 0 ]; then
+    skip "interop: coturn env" "network namespaces need root"
+  else
+    tests/interop/coturn_selfcheck.sh > "$B/interop-coturn.log" 2>&1
+    counted "$B/interop-coturn.log" $? "" "interop: tests/interop/coturn_selfcheck.sh"
+  fi
 fi
 
 # --- fuzz smoke runs (the long runs are `make fuzz-long`) --------------------------------------

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what building and testing kvswebrtc needs on Debian 12 (apt-get as root; otherwise it
 # prints the command to run). Exit status 0 when everything is present afterwards.
-PKGS="gcc g++ make binutils clang llvm libclang-rt-14-dev libbearssl-dev libsrtp2-dev libusrsctp-dev openssl"
+PKGS="gcc g++ make binutils clang llvm libclang-rt-14-dev libbearssl-dev libsrtp2-dev libusrsctp-dev openssl coturn nftables iproute2"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
