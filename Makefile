@@ -22,12 +22,18 @@ EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c
 
 .PHONY: all test deps fuzz fuzz-long check demo bench clean
 
-all: $(BUILD)/unit $(BUILD)/unit-asan $(EXAMPLES) $(BUILD)/interop/dtls_peer $(BUILD)/interop/sctp_usrsctp
+all: $(BUILD)/unit $(BUILD)/unit-asan $(EXAMPLES) $(BUILD)/interop/dtls_peer $(BUILD)/interop/sctp_usrsctp \
+     $(BUILD)/interop/ice_turn
 
 # the DTLS endpoint that tests/interop/dtls_openssl.sh runs against openssl s_server / s_client
 $(BUILD)/interop/dtls_peer: tests/interop/dtls_peer.c $(HEADER) tests/kvs_test_certs.h | $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< -o $@ $(LIBS)
+
+# the TURN client and ICE agent against coturn (tests/interop/coturn_env.sh starts it)
+$(BUILD)/interop/ice_turn: tests/interop/ice_turn.c $(HEADER) | $(BUILD)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $(SANITIZE) $< -o $@ $(LIBS)
 
 # kvswebrtc's SCTP and data channels against usrsctp (linked into this test program only)
 $(BUILD)/interop/sctp_usrsctp: tests/interop/sctp_usrsctp.c $(HEADER) | $(BUILD)
