@@ -11505,6 +11505,15 @@ KVS_PRIVATE int kvs__ice_next_pair(kvs__ice *a, kvs_time now) {
     return best;
 }
 
+/* A nomination waiting to be sent (it is not paced), or -1. */
+KVS_PRIVATE int kvs__ice_nomination_due(const kvs__ice *a) {
+    int i;
+    for (i = 0; i < KVS_ICE_MAX_PAIRS; i++)
+        if (a->pairs[i].used && a->pairs[i].nominating && a->pairs[i].state == KVS__ICE_P_WAITING)
+            return i;
+    return -1;
+}
+
 /* The controlling side nominates: the best valid pair once no better pair is being checked, or
    once it waited KVS__ICE_NOMINATE_WAIT. */
 KVS_PRIVATE void kvs__ice_nominate(kvs__ice *a, kvs_time now) {
@@ -11637,10 +11646,12 @@ KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *
             return kvs__ice_build_check(a, a->selected, a->consent.txid, 0, buf, cap, r, len);
         }
     }
-    /* checks, paced */
+    /* checks, paced; a nomination goes at once (it follows a check that just succeeded) */
     kvs__ice_nominate(a, now);
-    if (a->next_check != KVS_TIME_NEVER && now >= a->next_check) {
-        int pi = kvs__ice_next_pair(a, now), k;
+    if ((a->next_check != KVS_TIME_NEVER && now >= a->next_check) || kvs__ice_nomination_due(a) >= 0) {
+        int pi = kvs__ice_nomination_due(a), k;
+        if (pi < 0)
+            pi = kvs__ice_next_pair(a, now);
         kvs__ice_pair *p;
         if (pi < 0) {
             /* nothing to send now; stop pacing only when no check is in flight either */
@@ -11676,11 +11687,8 @@ KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *
         if (a->selected < 0)
             a->st.packets_before_connected++;
         res = kvs__ice_build_check(a, pi, p->txn.txid, p->nominating, buf, cap, r, len);
-        if (res == KVS_ERR_STATE) {
-            /* a relayed pair whose permission is not there yet: try again later */
-            p->state = KVS__ICE_P_WAITING;
-            return KVS_ERR_AGAIN;
-        }
+        if (res == KVS_ERR_STATE)
+            return KVS_ERR_AGAIN; /* relayed, no permission yet: as if lost, retransmitted later */
         return res;
     }
     return KVS_ERR_AGAIN;
@@ -11690,7 +11698,7 @@ KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *
 KVS_PRIVATE kvs_time kvs__ice_deadline(const kvs__ice *a) {
     kvs_time d = KVS_TIME_NEVER;
     int i;
-    if (a->nresp)
+    if (a->nresp || kvs__ice_nomination_due(a) >= 0)
         return a->now;
     for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
         if (a->turn_used[i]) {
