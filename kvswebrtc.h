@@ -10476,7 +10476,9 @@ typedef struct kvs__ice_resp {
     kvs__ice_route route;
     uint8_t txid[12];
     kvs_addr mapped;  /* the source we saw */
-    int error;        /* 0, or 487 / 400 / 401 */
+    int error;        /* 0, or 401 / 420 / 487 */
+    uint8_t unknown[2 * KVS__STUN_MAX_UNKNOWN]; /* 420: the attribute types, network order */
+    int nunknown;
     uint8_t relay;    /* arrived through TURN server `relay - 1` */
 } kvs__ice_resp;
 
@@ -11126,8 +11128,11 @@ KVS_PRIVATE kvs_result kvs__ice_build_resp(kvs__ice *a, const kvs__ice_resp *q, 
     kvs__wr_init(&w, a->scratch, sizeof a->scratch);
     kvs__stun_begin(&w, KVS__STUN_BINDING, q->error ? KVS__STUN_ERROR : KVS__STUN_SUCCESS, q->txid);
     if (q->error)
-        kvs__stun_put_error(&w, q->error, q->error == 487 ? "Role Conflict" : "Unauthorized");
-    else
+        kvs__stun_put_error(&w, q->error, q->error == 487 ? "Role Conflict" : q->error == 420 ? "Unknown Attribute"
+                                                                                             : "Unauthorized");
+    if (q->error == 420)
+        kvs__stun_put(&w, KVS__STUN_A_UNKNOWN_ATTRIBUTES, q->unknown, 2u * q->nunknown);
+    else if (!q->error)
         kvs__stun_put_addr(&w, KVS__STUN_A_XOR_MAPPED_ADDRESS, &q->mapped);
     if (q->error != 401)
         kvs__stun_put_integrity(&w, a->lpwd, 24);
@@ -11232,6 +11237,17 @@ KVS_PRIVATE void kvs__ice_on_request(kvs__ice *a, int li, const kvs_addr *from, 
     uint32_t prio = 0;
     int ri, pi;
     a->st.checks_received++;
+    if (m->nunknown) {
+        /* comprehension-required attributes we do not know: 420 with their list */
+        int k, before = a->nresp;
+        kvs__ice_queue_resp(a, li, from, m->txid, 420);
+        if (a->nresp > before) {
+            for (k = 0; k < m->nunknown; k++)
+                kvs__put_u16(a->resp[before].unknown + 2 * k, m->unknown[k]);
+            a->resp[before].nunknown = m->nunknown;
+        }
+        return;
+    }
     if (!user || un < 10 || KVS_MEMCMP(user, a->lufrag, 8) != 0 || user[8] != ':' ||
         kvs__stun_check_integrity(m, a->lpwd, 24) != KVS_OK) {
         if (m->mi >= 0)

@@ -377,7 +377,74 @@ static void test_ice_no_pairs(void) {
     ic_free(n);
 }
 
+/* Answers to malformed or unauthenticated checks: 420 with UNKNOWN-ATTRIBUTES, 401, and a
+   role conflict answered 487 when our tie-breaker is larger. */
+static void test_ice_bad_requests(void) {
+    ic_net *n = ic_new(97, 0, 1, 0);
+    kvs__ice *a = &n->ep[0].a;
+    uint8_t req[256], out[512], txid[12] = {9, 9, 9};
+    char user[64];
+    kvs__wr w;
+    kvs__stun_msg m;
+    kvs__ice_route r;
+    size_t len, n2;
+    int code;
+    const char *reason;
+    const uint8_t *v;
+    ic_signal(n, 1);
+    snprintf(user, sizeof user, "%s:%s", a->lufrag, n->ep[1].a.lufrag);
+    /* an unknown comprehension-required attribute */
+    kvs__wr_init(&w, req, sizeof req);
+    kvs__stun_begin(&w, KVS__STUN_BINDING, KVS__STUN_REQUEST, txid);
+    kvs__stun_put(&w, KVS__STUN_A_USERNAME, user, strlen(user));
+    kvs__stun_put(&w, 0x7abc, "x", 1);
+    kvs__stun_put_integrity(&w, a->lpwd, 24);
+    kvs__stun_put_fingerprint(&w);
+    CHECK_EQ(kvs__wr_result(&w, &len), KVS_OK);
+    kvs__ice_input(a, 0, &n->ep[1].host, req, len, n->sim.now);
+    CHECK_EQ(kvs__ice_output(a, &r, out, sizeof out, &len, n->sim.now), KVS_OK);
+    CHECK_EQ(kvs__stun_parse(out, len, &m), KVS_OK);
+    CHECK_EQ(m.cls, KVS__STUN_ERROR);
+    CHECK_EQ(kvs__stun_get_error(&m, &code, &reason, &n2), KVS_OK);
+    CHECK_EQ(code, 420);
+    v = kvs__stun_get(&m, KVS__STUN_A_UNKNOWN_ATTRIBUTES, &n2);
+    CHECK(v && n2 == 2 && kvs__get_u16(v) == 0x7abc);
+    CHECK_EQ(kvs__stun_check_integrity(&m, a->lpwd, 24), KVS_OK);
+    /* a wrong password: 401 */
+    kvs__wr_init(&w, req, sizeof req);
+    kvs__stun_begin(&w, KVS__STUN_BINDING, KVS__STUN_REQUEST, txid);
+    kvs__stun_put(&w, KVS__STUN_A_USERNAME, user, strlen(user));
+    kvs__stun_put_integrity(&w, "wrong password wrong pw", 23);
+    kvs__stun_put_fingerprint(&w);
+    CHECK_EQ(kvs__wr_result(&w, &len), KVS_OK);
+    kvs__ice_input(a, 0, &n->ep[1].host, req, len, n->sim.now);
+    CHECK_EQ(kvs__ice_output(a, &r, out, sizeof out, &len, n->sim.now), KVS_OK);
+    CHECK_EQ(kvs__stun_parse(out, len, &m), KVS_OK);
+    CHECK_EQ(kvs__stun_get_error(&m, &code, &reason, &n2), KVS_OK);
+    CHECK_EQ(code, 401);
+    /* both controlling, ours larger: 487 */
+    a->tiebreaker = ~(uint64_t)0;
+    kvs__wr_init(&w, req, sizeof req);
+    kvs__stun_begin(&w, KVS__STUN_BINDING, KVS__STUN_REQUEST, txid);
+    kvs__stun_put(&w, KVS__STUN_A_USERNAME, user, strlen(user));
+    kvs__stun_put_u64(&w, KVS__STUN_A_ICE_CONTROLLING, 5);
+    kvs__stun_put_integrity(&w, a->lpwd, 24);
+    kvs__stun_put_fingerprint(&w);
+    CHECK_EQ(kvs__wr_result(&w, &len), KVS_OK);
+    kvs__ice_input(a, 0, &n->ep[1].host, req, len, n->sim.now);
+    CHECK_EQ(kvs__ice_output(a, &r, out, sizeof out, &len, n->sim.now), KVS_OK);
+    CHECK_EQ(kvs__stun_parse(out, len, &m), KVS_OK);
+    CHECK_EQ(kvs__stun_get_error(&m, &code, &reason, &n2), KVS_OK);
+    CHECK_EQ(code, 487);
+    CHECK(a->cfg.controlling);
+    /* a datagram from nowhere known: dropped, not handed up */
+    kvs__ice_input(a, 0, &n->ep[1].host, (const uint8_t *)"\x17\xfe\xfd", 3, n->sim.now);
+    CHECK_EQ(n->ep[0].data_in, 0);
+    ic_free(n);
+}
+
 static const kvs_test_case kvs_tests_ice[] = {
+    {"bad_requests", test_ice_bad_requests},
     {"candidate_lines", test_ice_candidate_lines},
     {"host", test_ice_host},
     {"role_conflict", test_ice_role_conflict},
