@@ -23,6 +23,7 @@
 #include "test_dtls_srtp.c"
 #include "test_sctp.c"
 #include "test_dcep.c"
+#include "test_tls.c"
 #include "test_dtls_sctp.c"
 #include "test_plat_posix.c"
 
@@ -38,6 +39,7 @@ int main(int argc, char **argv) {
         KVS_TEST_SUITE("dtls-srtp", kvs_tests_dtls_srtp),
         KVS_TEST_SUITE("sctp", kvs_tests_sctp),       KVS_TEST_SUITE("dcep", kvs_tests_dcep),
         KVS_TEST_SUITE("dtls-sctp", kvs_tests_dtls_sctp),
+        KVS_TEST_SUITE("tls", kvs_tests_tls),
         KVS_TEST_SUITE("plat-posix", kvs_tests_plat_posix),
     };
     return kvs_test_main(suites, sizeof suites / sizeof suites[0], argc, argv);
