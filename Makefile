@@ -22,10 +22,16 @@ EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c
 
 .PHONY: all test deps fuzz fuzz-long check demo bench clean
 
-all: $(BUILD)/unit $(BUILD)/unit-asan $(EXAMPLES) $(BUILD)/interop/dtls_peer $(BUILD)/interop/sctp_usrsctp
+all: $(BUILD)/unit $(BUILD)/unit-asan $(EXAMPLES) $(BUILD)/interop/dtls_peer $(BUILD)/interop/sctp_usrsctp \
+     $(BUILD)/interop/tls_client
 
 # the DTLS endpoint that tests/interop/dtls_openssl.sh runs against openssl s_server / s_client
 $(BUILD)/interop/dtls_peer: tests/interop/dtls_peer.c $(HEADER) tests/kvs_test_certs.h | $(BUILD)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $< -o $@ $(LIBS)
+
+# the TLS client that tests/interop/tls_openssl.sh runs against openssl s_server
+$(BUILD)/interop/tls_client: tests/interop/tls_client.c $(HEADER) | $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $< -o $@ $(LIBS)
 

@@ -9161,7 +9161,9 @@ KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
      TLS_UNKNOWN_CA, TLS_BAD_HOSTNAME, TLS_EXPIRED (expired or not yet valid) or TLS_BAD_CERT
      (any other certificate problem, or a server signature that does not verify);
      KVS_ERR_PROTOCOL with TLS_PEER_ALERT (the server's fatal alert) or TLS_FAILED (anything
-     else; the log line names BearSSL's error).
+     else; the log line names BearSSL's error). A refused certificate is reported to the server
+     with a fatal alert (unknown_ca, certificate_expired, bad_certificate, decrypt_error), which
+     BearSSL alone would not send.
    Memory: BearSSL's contexts and I/O buffer are one block from the accountant, allocated by
    kvs__tls_init, zeroed and freed by kvs__tls_deinit; kvs__tls itself is small and may move.
    The input side must hold a whole 16 KB record plus overhead (16709 bytes, BearSSL's
@@ -9235,6 +9237,8 @@ typedef struct kvs__tls {
     uint16_t suite;   /* OPEN: the cipher suite */
     int alpn;         /* OPEN: 1 when the server selected "http/1.1" */
     int64_t unix_time;
+    uint8_t alert[7]; /* FAILED on a certificate: the fatal alert record still to send */
+    size_t alert_len, alert_off;
 } kvs__tls;
 
 /* --- trust anchors ---------------------------------------------------------------------------- */
@@ -9550,9 +9554,29 @@ KVS_PRIVATE const char *kvs__tls_br_err_str(int err) {
 }
 #endif
 
+/* BearSSL stops without telling the server when it refuses the certificate chain: queue the
+   fatal alert ourselves, a plaintext record (the handshake has not reached ChangeCipherSpec:
+   the client verifies the chain before it sends its key exchange). */
+KVS_PRIVATE void kvs__tls_alert(kvs__tls *t, uint8_t desc) {
+    t->alert[0] = 21; /* alert */
+    kvs__put_u16(t->alert + 1, (uint16_t)BR_TLS12);
+    kvs__put_u16(t->alert + 3, 2);
+    t->alert[5] = 2; /* fatal */
+    t->alert[6] = desc;
+    t->alert_len = sizeof t->alert;
+    t->alert_off = 0;
+}
+
 /* The client failed with BearSSL error err: map it to a result and a log item. */
 KVS_PRIVATE void kvs__tls_failed(kvs__tls *t, int err) {
     char when[21];
+    int cert = (err > BR_ERR_X509_OK && err < 64) || err == BR_ERR_BAD_SIGNATURE ||
+               err == BR_ERR_WRONG_KEY_USAGE;
+    if (cert && t->state == KVS__TLS_ST_HANDSHAKE)
+        kvs__tls_alert(t, err == BR_ERR_X509_NOT_TRUSTED  ? 48   /* unknown_ca */
+                          : err == BR_ERR_X509_EXPIRED    ? 45   /* certificate_expired */
+                          : err == BR_ERR_BAD_SIGNATURE   ? 51   /* decrypt_error */
+                                                          : 42); /* bad_certificate */
     t->state = KVS__TLS_ST_FAILED;
     t->br_err = err;
     if (kvs__util_iso8601(t->unix_time, when) != KVS_OK)
@@ -9574,8 +9598,7 @@ KVS_PRIVATE void kvs__tls_failed(kvs__tls *t, int err) {
         t->item = KVS_LOG_TLS_EXPIRED;
         KVS__LOGF_WARN(t->log, TLS_EXPIRED, "server %s, checked at %s", t->e->sc.eng.server_name,
                        when);
-    } else if ((err > BR_ERR_X509_OK && err < 64) || err == BR_ERR_BAD_SIGNATURE ||
-               err == BR_ERR_WRONG_KEY_USAGE) {
+    } else if (cert) {
         t->error = KVS_ERR_AUTH;
         t->item = KVS_LOG_TLS_BAD_CERT;
         KVS__LOGF_WARN(t->log, TLS_BAD_CERT, "server %s: BearSSL error %d %s",
@@ -9807,12 +9830,19 @@ KVS_PRIVATE kvs_result kvs__tls_input(kvs__tls *t, const void *p, size_t n, size
 }
 
 /* Bytes for the socket: up to cap bytes into out (*len). KVS_OK, or KVS_ERR_AGAIN when
-   nothing is waiting. Call it after every other call until KVS_ERR_AGAIN. Returns the
-   failure's result once failed (a fatal alert BearSSL sends goes out before that). */
+   nothing is waiting. Call it after every other call until it stops returning KVS_OK: after a
+   failure it still hands out the fatal alert (unknown_ca, certificate_expired, bad_certificate
+   ... for a refused certificate), then returns the failure's result. */
 KVS_PRIVATE kvs_result kvs__tls_output(kvs__tls *t, void *out, size_t cap, size_t *len) {
     uint8_t *o = (uint8_t *)out;
     kvs_result r = kvs__tls_usable(t);
     *len = 0;
+    if (t->alert_off < t->alert_len && cap > 0) {
+        *len = KVS__MIN(cap, t->alert_len - t->alert_off);
+        KVS_MEMCPY(o, t->alert + t->alert_off, *len);
+        t->alert_off += *len;
+        return KVS_OK;
+    }
     if (r != KVS_OK)
         return r;
     while (cap > 0) {
@@ -9833,7 +9863,7 @@ KVS_PRIVATE kvs_result kvs__tls_output(kvs__tls *t, void *out, size_t cap, size_
 
 /* The bytes kvs__tls_output has for the socket right now (0: none). */
 KVS_PRIVATE size_t kvs__tls_pending(kvs__tls *t) {
-    size_t avail = 0;
+    size_t avail = t->alert_len - t->alert_off;
     if (kvs__tls_usable(t) == KVS_OK)
         (void)br_ssl_engine_sendrec_buf(&t->e->sc.eng, &avail);
     return avail;

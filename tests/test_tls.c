@@ -621,6 +621,12 @@ static void tt_verify(const char *what, const char *anchors_pem, const char *lea
         CHECK_EQ(n->t.item, want_item);
         CHECK_EQ(n->env.log.last_item, want_item);
         CHECK(!tt_srv_open(n));
+        /* the server got our fatal alert */
+        CHECK(br_ssl_engine_current_state(&n->s.sc.eng) & BR_SSL_CLOSED);
+        CHECK_EQ(br_ssl_engine_last_error(&n->s.sc.eng),
+                 BR_ERR_RECV_FATAL_ALERT + (want_item == KVS_LOG_TLS_UNKNOWN_CA ? 48
+                                            : want_item == KVS_LOG_TLS_EXPIRED  ? 45
+                                                                                : 42));
     }
     tt_free(n);
 }
