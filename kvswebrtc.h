@@ -9146,7 +9146,9 @@ KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
      AES_128_GCM_SHA256, CHACHA20_POLY1305_SHA256 and AES_256_GCM_SHA384. Groups X25519, P-256,
      P-384, P-521; server signatures ECDSA or RSA PKCS#1 v1.5 with SHA-256/384/512. SNI always;
      ALPN "http/1.1" on request (a server without ALPN is still accepted). Left out: session
-     resumption, renegotiation (BearSSL refuses it), client certificates, TLS 1.3.
+     resumption, renegotiation (a HelloRequest is answered with a no_renegotiation warning),
+     client certificates, TLS 1.3. There are no timers (TCP retransmits): the owner bounds the
+     time a handshake may take.
    - Verification (BearSSL x509_minimal): the chain must lead to one of the trust anchors
      (kvs__tls_anchors, from a PEM bundle: CA certificates; a non-CA certificate in the bundle
      is trusted directly, name and key, as a pinned server certificate); every certificate of
@@ -9712,6 +9714,7 @@ KVS_PRIVATE kvs_result kvs__tls_init(kvs__tls *t, const kvs__tls_cfg *cfg, kvs__
 
     br_ssl_client_zero(&e->sc);
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION); /* a HelloRequest gets a warning */
     br_ssl_engine_set_suites(eng, kvs__tls_suites, KVS__ARRAY_LEN(kvs__tls_suites));
     br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
     br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);

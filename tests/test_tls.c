@@ -795,6 +795,19 @@ static void test_tls_buffers(void) {
     }
 }
 
+static void test_tls_no_renegotiation(void) {
+    tt_net *n = tt_new(34, kvs_tls_fx_root_pem, "server.kvs.test");
+    tt_srv_start(n, kvs_tls_fx_leaf_pem, 1, NULL, 0, 0, 34);
+    CHECK_EQ(tt_handshake(n), KVS__TLS_ST_OPEN);
+    /* the server asks for a new handshake: we say no_renegotiation (a warning; BearSSL's
+       server takes it as fatal) and stay open */
+    CHECK(br_ssl_engine_renegotiate(&n->s.sc.eng));
+    tt_pump(n);
+    CHECK_EQ(n->t.state, KVS__TLS_ST_OPEN);
+    CHECK_EQ(br_ssl_engine_last_error(&n->s.sc.eng), BR_ERR_RECV_FATAL_ALERT + 100);
+    tt_free(n);
+}
+
 static void test_tls_byte_at_a_time(void) {
     tt_net *n = tt_new(30, kvs_tls_fx_root_pem, "server.kvs.test");
     n->chunk = 1;
@@ -977,6 +990,7 @@ static const kvs_test_case kvs_tests_tls[] = {
     {"suites", test_tls_suites},
     {"alpn", test_tls_alpn},
     {"buffers", test_tls_buffers},
+    {"no_renegotiation", test_tls_no_renegotiation},
     {"byte_at_a_time", test_tls_byte_at_a_time},
     {"input_waits_for_reader", test_tls_input_waits_for_reader},
     {"garbage_from_server", test_tls_garbage_from_server},
