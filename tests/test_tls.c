@@ -68,6 +68,18 @@ static void test_tls_anchors_good(void) {
     CHECK_EQ(a.n, 1);
     CHECK_EQ(a.ta[0].flags, 0);
     kvs__tls_anchors_free(&a);
+    /* RSA and P-384 keys (the certificate fixtures of test_cert.c) */
+    snprintf(bundle, sizeof bundle, "%s%s", kvs_tc_rsa_cert_pem, kvs_tc_p384_cert_pem);
+    CHECK_EQ(kvs__tls_anchors_parse(&a, &env.mem, &env.log, bundle, tt_strlen(bundle)), KVS_OK);
+    CHECK_EQ(a.n, 2);
+    CHECK_EQ(a.ta[0].pkey.key_type, BR_KEYTYPE_RSA);
+    CHECK_EQ(a.ta[0].pkey.key.rsa.nlen, 256);
+    CHECK_EQ(a.ta[0].pkey.key.rsa.elen, 3);
+    CHECK_MEM(a.ta[0].pkey.key.rsa.e, "\x01\x00\x01", 3);
+    CHECK_EQ(a.ta[1].pkey.key_type, BR_KEYTYPE_EC);
+    CHECK_EQ(a.ta[1].pkey.key.ec.curve, BR_EC_secp384r1);
+    CHECK_EQ(a.ta[1].pkey.key.ec.qlen, 97);
+    kvs__tls_anchors_free(&a);
     /* no final newline */
     used = tt_strlen(kvs_tls_fx_inter_pem) - 1;
     CHECK_EQ(kvs__tls_anchors_parse(&a, &env.mem, &env.log, kvs_tls_fx_inter_pem, used), KVS_OK);
@@ -338,6 +350,7 @@ typedef struct tt_srv {
     br_x509_certificate chain[2];
     kvs_cert leaf, inter;
     br_ec_private_key sk;
+    br_skey_decoder_context rsa; /* holds the RSA key of the RSA server */
     const char *alpn[1];
 } tt_srv;
 
@@ -399,6 +412,34 @@ static void tt_srv_start(tt_net *n, const char *leaf_pem, int with_inter, const 
         ent[i] = (uint8_t)(seed * 31u + i);
     br_ssl_engine_inject_entropy(&s->sc.eng, ent, sizeof ent);
     s->sc.eng.rng_os_rand_done = 1; /* deterministic: no OS entropy on the test server either */
+    CHECK(br_ssl_server_reset(&s->sc));
+}
+
+/* The server with the RSA-2048 fixture (ECDHE_RSA suites). */
+static void tt_srv_start_rsa(tt_net *n, uint64_t seed) {
+    tt_srv *s = &n->s;
+    br_pem_decoder_context pc;
+    kvs__crypto_sink sink;
+    uint8_t ent[32];
+    size_t i;
+    CHECK_EQ(kvs__crypto_cert_load(&s->leaf, &pc, (const uint8_t *)kvs_tls_fx_rsa_leaf_pem,
+                                   tt_strlen(kvs_tls_fx_rsa_leaf_pem)),
+             KVS_OK);
+    memset(&sink, 0, sizeof sink);
+    br_skey_decoder_init(&s->rsa);
+    sink.sk = &s->rsa;
+    CHECK_EQ(kvs__crypto_pem_find(&pc, (const uint8_t *)kvs_tls_fx_rsa_leaf_key_pem,
+                                  tt_strlen(kvs_tls_fx_rsa_leaf_key_pem), KVS__CRYPTO_PEM_KEY, &sink),
+             KVS_OK);
+    CHECK(br_skey_decoder_get_rsa(&s->rsa) != NULL);
+    s->chain[0].data = s->leaf.der;
+    s->chain[0].data_len = s->leaf.der_len;
+    br_ssl_server_init_full_rsa(&s->sc, s->chain, 1, br_skey_decoder_get_rsa(&s->rsa));
+    br_ssl_engine_set_buffer(&s->sc.eng, s->buf, sizeof s->buf, 1);
+    for (i = 0; i < sizeof ent; i++)
+        ent[i] = (uint8_t)(seed * 17u + i);
+    br_ssl_engine_inject_entropy(&s->sc.eng, ent, sizeof ent);
+    s->sc.eng.rng_os_rand_done = 1;
     CHECK(br_ssl_server_reset(&s->sc));
 }
 
@@ -749,6 +790,23 @@ static void test_tls_suites(void) {
     tt_free(n);
 }
 
+static void test_tls_rsa_server(void) {
+    /* an RSA server key under the ECDSA root: ECDHE_RSA, the ServerKeyExchange signed with
+       RSA PKCS#1 v1.5 */
+    tt_net *n = tt_new(36, kvs_tls_fx_root_pem, "server.kvs.test");
+    tt_srv_start_rsa(n, 36);
+    CHECK_EQ(tt_handshake(n), KVS__TLS_ST_OPEN);
+    CHECK_EQ(n->t.suite, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    CHECK(tt_exchange(n, 30000, 10000));
+    tt_free(n);
+    /* the same server for the wrong name */
+    n = tt_new(37, kvs_tls_fx_root_pem, "other.kvs.test");
+    tt_srv_start_rsa(n, 37);
+    CHECK_EQ(tt_handshake(n), KVS__TLS_ST_FAILED);
+    CHECK_EQ(n->t.item, KVS_LOG_TLS_BAD_HOSTNAME);
+    tt_free(n);
+}
+
 static void test_tls_alpn(void) {
     tt_net *n = tt_new(18, kvs_tls_fx_root_pem, "server.kvs.test");
     n->cfg.alpn_http11 = 1;
@@ -988,6 +1046,7 @@ static const kvs_test_case kvs_tests_tls[] = {
     {"validity", test_tls_validity},
     {"trust", test_tls_trust},
     {"suites", test_tls_suites},
+    {"rsa_server", test_tls_rsa_server},
     {"alpn", test_tls_alpn},
     {"buffers", test_tls_buffers},
     {"no_renegotiation", test_tls_no_renegotiation},
