@@ -867,12 +867,19 @@ static void test_tls_no_renegotiation(void) {
 }
 
 static void test_tls_byte_at_a_time(void) {
-    tt_net *n = tt_new(30, kvs_tls_fx_root_pem, "server.kvs.test");
-    n->chunk = 1;
-    tt_srv_start(n, kvs_tls_fx_leaf_pem, 1, NULL, 0, 0, 30);
-    CHECK_EQ(tt_handshake(n), KVS__TLS_ST_OPEN);
-    CHECK(tt_exchange(n, 5000, 5000));
-    tt_free(n);
+    static const size_t chunks[] = {1, 2, 5, 7, 100, 1499};
+    size_t i;
+    for (i = 0; i < KVS__ARRAY_LEN(chunks); i++) {
+        tt_net *n = tt_new(30 + i, kvs_tls_fx_root_pem, "server.kvs.test");
+        n->chunk = chunks[i];
+        tt_srv_start(n, kvs_tls_fx_leaf_pem, 1, NULL, 0, 0, 30 + i);
+        CHECK_EQ(tt_handshake(n), KVS__TLS_ST_OPEN);
+        CHECK(tt_exchange(n, 5000, 5000));
+        kvs__tls_close(&n->t);
+        tt_pump(n);
+        CHECK_EQ(n->t.state, KVS__TLS_ST_CLOSED);
+        tt_free(n);
+    }
 }
 
 static void test_tls_input_waits_for_reader(void) {
