@@ -9170,15 +9170,16 @@ KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
    kvs__tls_init, zeroed and freed by kvs__tls_deinit; kvs__tls itself is small and may move.
    The input side must hold a whole 16 KB record plus overhead (16709 bytes, BearSSL's
    BR_SSL_BUFSIZE_INPUT: servers need not honour a smaller max_fragment_length). The output
-   side holds one record: out_record bytes of plaintext + 85 (default 4096: HTTP requests,
-   WebSocket messages and TURN frames fit one record; longer writes are split, and BearSSL then
-   offers max_fragment_length 4096, which a server may honour). Full duplex by default (TURN
-   relays media both ways); on request BearSSL's half-duplex mode, one 16709-byte buffer for
-   both directions (fine for one HTTPS request and its response). kvs__tls_memory_size gives
-   the exact figure; on x86-64 with BearSSL 0.6: 7096 bytes of contexts, so 27986 bytes per
-   client with the defaults, 23805 half-duplex, 40274 with 16 KB output records. Trust anchors are shared read-only
-   by every client: about 100 + 64 (P-256) or 100 + 260 (RSA-2048) bytes each. Parsing them
-   borrows a 3 KB scratch block from the accountant (nothing large on the stack).              */
+   side holds one record: out_record bytes of plaintext + 85 (default 4096: an HTTP request or
+   a TURN frame is one record; a longer write, such as a large WebSocket message, becomes
+   several, and BearSSL then offers max_fragment_length 4096, which a server may honour). Full
+   duplex by default (TURN relays media both ways); on request BearSSL's half-duplex mode, one
+   16709-byte buffer for both directions (fine for one HTTPS request and its response).
+   kvs__tls_memory_size gives the exact figure; on x86-64 with BearSSL 0.6: 7096 bytes of
+   contexts, so 27986 bytes per client with the defaults, 23805 half-duplex, 40274 with 16 KB
+   output records. Trust anchors are shared read-only by every client: the subject name (about
+   100 bytes) and the key (65 bytes P-256, 259 RSA-2048) each. Parsing them borrows a 3 KB
+   scratch block from the accountant (nothing large on the stack).                            */
 
 #ifndef KVS_TLS_MAX_ANCHORS
 #define KVS_TLS_MAX_ANCHORS 16 /* trust anchors one kvs__tls_anchors holds */
@@ -9187,8 +9188,8 @@ KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
 #error "KVS_TLS_MAX_ANCHORS must be 1..4096"
 #endif
 
-#define KVS__TLS_DN_MAX 1024     /* bytes of one anchor's subject name (DER) */
-#define KVS__TLS_HOST_MAX 253    /* a DNS name without its trailing dot */
+#define KVS__TLS_DN_MAX 1024                 /* bytes of one anchor's subject name (DER) */
+#define KVS__TLS_HOST_MAX 253                /* a DNS name without its trailing dot */
 #define KVS__TLS_IN_BUF BR_SSL_BUFSIZE_INPUT /* one record: 16384 + 325 = 16709 bytes */
 #define KVS__TLS_OUT_OVERHEAD (BR_SSL_BUFSIZE_OUTPUT - 16384) /* 85: header, IV, MAC, padding */
 #define KVS__TLS_OUT_RECORD 4096 /* default plaintext bytes per record we send */
@@ -9201,14 +9202,14 @@ KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
 #define KVS__TLS_ST_FAILED 5
 
 typedef struct kvs__tls_cfg {
-    kvs_str host;                          /* DNS name: SNI and verification (a trailing dot is
-                                              ignored); copied by init */
+    kvs_str host;                           /* DNS name: SNI and verification (a trailing dot is
+                                               ignored); copied by init */
     const struct kvs__tls_anchors *anchors; /* borrowed: must outlive the client */
-    int64_t unix_time;                     /* validation time, UTC seconds (> 0) */
-    int alpn_http11;                       /* 1: offer ALPN "http/1.1" */
-    int half_duplex;                       /* 1: one shared I/O buffer (BearSSL "mono") */
-    size_t out_record;                     /* plaintext bytes per record sent: 512, 1024,
-                                              2048, 4096 or 16384; 0 = 4096 (full duplex) */
+    int64_t unix_time;                      /* validation time, UTC seconds (> 0) */
+    int alpn_http11;                        /* 1: offer ALPN "http/1.1" */
+    int half_duplex;                        /* 1: one shared I/O buffer (BearSSL "mono") */
+    size_t out_record;                      /* plaintext bytes per record sent: 512, 1024,
+                                               2048, 4096 or 16384; 0 = 4096 (full duplex) */
 } kvs__tls_cfg;
 
 /* Trust anchors: each anchor's DN and key are one block from the accountant. */
@@ -9251,10 +9252,10 @@ typedef struct kvs__tls_dec {
     br_x509_decoder_context x509;
     uint8_t dn[KVS__TLS_DN_MAX];
     size_t dn_len;
-    int dn_over;   /* the DN did not fit */
+    int dn_over;    /* the DN did not fit */
     uint8_t hdr[6]; /* the first bytes of the DER: its declared length */
     size_t der_len; /* bytes of DER received */
-    int extra;     /* bytes after the decoder finished */
+    int extra;      /* bytes after the decoder finished */
 } kvs__tls_dec;
 
 KVS_PRIVATE void kvs__tls_dec_dn(void *ctx, const void *p, size_t n) {
@@ -9370,8 +9371,8 @@ KVS_PRIVATE void kvs__tls_anchors_free(kvs__tls_anchors *a) {
 
 /* Walk the PEM text: every CERTIFICATE object becomes an anchor; other objects and text
    between objects are skipped. */
-KVS_PRIVATE kvs_result kvs__tls_anchors_pem(kvs__tls_anchors *a, kvs__tls_dec *d,
-                                            const uint8_t *p, size_t n, kvs__log *lg) {
+KVS_PRIVATE kvs_result kvs__tls_anchors_pem(kvs__tls_anchors *a, kvs__tls_dec *d, const uint8_t *p,
+                                            size_t n, kvs__log *lg) {
     size_t k;
     int ev, extra_nl = 1, inside = 0;
     kvs_result r;
@@ -9427,9 +9428,9 @@ KVS_PRIVATE kvs_result kvs__tls_anchors_pem(kvs__tls_anchors *a, kvs__tls_dec *d
    holds no anchor and nothing stays allocated.
    KVS_OK; KVS_ERR_PARSE (no certificate, broken PEM or base64, a truncated or malformed
    certificate, bytes after one); KVS_ERR_UNSUPPORTED (a key BearSSL cannot use: not RSA up to
-   4096 bits nor EC on P-256/384/521); KVS_ERR_LIMIT (more than KVS_TLS_MAX_ANCHORS certificates, or a
-   subject name over 1 KB); KVS_ERR_NO_MEMORY; KVS_ERR_INVALID_ARG (p NULL with n > 0).
-   Log item TLS_ANCHORS says which certificate and why. */
+   4096 bits nor EC on P-256/384/521); KVS_ERR_LIMIT (more than KVS_TLS_MAX_ANCHORS
+   certificates, or a subject name over 1 KB); KVS_ERR_NO_MEMORY; KVS_ERR_INVALID_ARG (p NULL
+   with n > 0). Log item TLS_ANCHORS says which certificate and why. */
 KVS_PRIVATE kvs_result kvs__tls_anchors_parse(kvs__tls_anchors *a, kvs__mem *mem, kvs__log *lg,
                                               const void *p, size_t n) {
     kvs__tls_dec *d;
@@ -9457,9 +9458,12 @@ KVS_PRIVATE kvs_result kvs__tls_anchors_parse(kvs__tls_anchors *a, kvs__mem *mem
 /* --- the client ------------------------------------------------------------------------------- */
 
 static const uint16_t kvs__tls_suites[] = {
-    BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 };
 
 /* Object identifiers in BearSSL's name-element form: length, then the bytes; {0, 2} = the
@@ -9575,10 +9579,10 @@ KVS_PRIVATE void kvs__tls_failed(kvs__tls *t, int err) {
     int cert = (err > BR_ERR_X509_OK && err < 64) || err == BR_ERR_BAD_SIGNATURE ||
                err == BR_ERR_WRONG_KEY_USAGE;
     if (cert && t->state == KVS__TLS_ST_HANDSHAKE)
-        kvs__tls_alert(t, err == BR_ERR_X509_NOT_TRUSTED  ? 48   /* unknown_ca */
-                          : err == BR_ERR_X509_EXPIRED    ? 45   /* certificate_expired */
-                          : err == BR_ERR_BAD_SIGNATURE   ? 51   /* decrypt_error */
-                                                          : 42); /* bad_certificate */
+        kvs__tls_alert(t, err == BR_ERR_X509_NOT_TRUSTED ? 48  /* unknown_ca */
+                          : err == BR_ERR_X509_EXPIRED   ? 45  /* certificate_expired */
+                          : err == BR_ERR_BAD_SIGNATURE  ? 51  /* decrypt_error */
+                                                         : 42); /* bad_certificate */
     t->state = KVS__TLS_ST_FAILED;
     t->br_err = err;
     if (kvs__util_iso8601(t->unix_time, when) != KVS_OK)
@@ -9592,7 +9596,8 @@ KVS_PRIVATE void kvs__tls_failed(kvs__tls *t, int err) {
     } else if (err == BR_ERR_X509_BAD_SERVER_NAME) {
         t->error = KVS_ERR_AUTH;
         t->item = KVS_LOG_TLS_BAD_HOSTNAME;
-        KVS__LOGF_WARN(t->log, TLS_BAD_HOSTNAME, "host %s; certificate CN '%s', first DNS name '%s'",
+        KVS__LOGF_WARN(t->log, TLS_BAD_HOSTNAME,
+                       "host %s; certificate CN '%s', first DNS name '%s'",
                        t->e->sc.eng.server_name, t->e->names[0].status == 1 ? t->e->cn : "",
                        t->e->names[1].status == 1 ? t->e->dns : "");
     } else if (err == BR_ERR_X509_EXPIRED) {
@@ -9611,7 +9616,7 @@ KVS_PRIVATE void kvs__tls_failed(kvs__tls *t, int err) {
         KVS__LOGF_WARN(t->log, TLS_PEER_ALERT, "server %s: alert %d", t->e->sc.eng.server_name,
                        err - BR_ERR_RECV_FATAL_ALERT);
     } else {
-        t->error = err == BR_ERR_NO_RANDOM ? KVS_ERR_CRYPTO
+        t->error = err == BR_ERR_NO_RANDOM                                ? KVS_ERR_CRYPTO
                    : (err == BR_ERR_BAD_PARAM || err == BR_ERR_BAD_STATE) ? KVS_ERR_INTERNAL
                                                                           : KVS_ERR_PROTOCOL;
         t->item = KVS_LOG_TLS_FAILED;
@@ -9690,10 +9695,10 @@ KVS_PRIVATE kvs_result kvs__tls_init(kvs__tls *t, const kvs__tls_cfg *cfg, kvs__
     }
     if (!cfg->anchors || cfg->anchors->n == 0 || cfg->unix_time <= 0 ||
         cfg->unix_time > KVS__UTIL_TIME_MAX || !bsize) {
-        KVS__LOGF_WARN(lg, TLS_CONFIG, "%s", !cfg->anchors || cfg->anchors->n == 0
-                                                 ? "no trust anchors"
-                                             : !bsize ? "out_record not 512, 1024, 2048, 4096 or 16384"
-                                                      : "unix_time outside 1970..9999");
+        KVS__LOGF_WARN(lg, TLS_CONFIG, "%s",
+                       !cfg->anchors || cfg->anchors->n == 0 ? "no trust anchors"
+                       : !bsize ? "out_record not 512, 1024, 2048, 4096 or 16384"
+                                : "unix_time outside 1970..9999");
         return KVS_ERR_INVALID_ARG;
     }
     KVS_MEMCPY(host, cfg->host.p, hn);

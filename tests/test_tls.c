@@ -11,7 +11,7 @@
 #include "kvs_test_tls_certs.h"
 
 #define TT_T2025 ((int64_t)1735689600) /* 2025-01-01T00:00:00Z: inside every "valid" range */
-#define TT_Q 65536                      /* bytes queued per direction */
+#define TT_Q 65536                     /* bytes queued per direction */
 
 /* The kvs side: a deterministic platform and the contexts a client would lend. */
 typedef struct tt_env {
@@ -31,9 +31,7 @@ static void tt_env_init(tt_env *e, uint64_t seed) {
     kvs__crypto_rng_init(&e->rng, &e->pf, &e->guard, &e->log);
 }
 
-static size_t tt_strlen(const char *s) {
-    return strlen(s);
-}
+static size_t tt_strlen(const char *s) { return strlen(s); }
 
 /* --- trust anchors ------------------------------------------------------------------------- */
 
@@ -92,8 +90,9 @@ static void test_tls_anchors_good(void) {
 static size_t tt_der(const char *pem, kvs_cert *c) {
     br_pem_decoder_context pc;
     memset(c, 0, sizeof *c);
-    return kvs__crypto_cert_load(c, &pc, (const uint8_t *)pem, tt_strlen(pem)) == KVS_OK ? c->der_len
-                                                                                       : 0;
+    return kvs__crypto_cert_load(c, &pc, (const uint8_t *)pem, tt_strlen(pem)) == KVS_OK
+               ? c->der_len
+               : 0;
 }
 
 static void test_tls_anchors_der(void) {
@@ -244,11 +243,32 @@ static void test_tls_anchors_alloc_failure(void) {
 /* --- configuration ------------------------------------------------------------------------- */
 
 static void test_tls_host_names(void) {
-    static const char *const good[] = {"server.kvs.test", "localhost", "a", "kinesisvideo.us-west-2.amazonaws.com",
-                                       "x_y.example", "A1-b2.EXAMPLE.com", "server.kvs.test."};
-    static const char *const bad[] = {"", ".", "..", "a..b", ".a", "-a.b", "a-.b", "a.b-", "*.kvs.test",
-                                      "127.0.0.1", "10.1.2.3", "::1", "[::1]", "a b", "a/b", "a:443",
-                                      "caf\xc3\xa9.example", "a.b..", "a.b\n"};
+    static const char *const good[] = {"server.kvs.test",
+                                       "localhost",
+                                       "a",
+                                       "kinesisvideo.us-west-2.amazonaws.com",
+                                       "x_y.example",
+                                       "A1-b2.EXAMPLE.com",
+                                       "server.kvs.test."};
+    static const char *const bad[] = {"",
+                                      ".",
+                                      "..",
+                                      "a..b",
+                                      ".a",
+                                      "-a.b",
+                                      "a-.b",
+                                      "a.b-",
+                                      "*.kvs.test",
+                                      "127.0.0.1",
+                                      "10.1.2.3",
+                                      "::1",
+                                      "[::1]",
+                                      "a b",
+                                      "a/b",
+                                      "a:443",
+                                      "caf\xc3\xa9.example",
+                                      "a.b..",
+                                      "a.b\n"};
     char longname[300];
     size_t i;
     for (i = 0; i < KVS__ARRAY_LEN(good); i++) {
@@ -429,7 +449,8 @@ static void tt_srv_start_rsa(tt_net *n, uint64_t seed) {
     br_skey_decoder_init(&s->rsa);
     sink.sk = &s->rsa;
     CHECK_EQ(kvs__crypto_pem_find(&pc, (const uint8_t *)kvs_tls_fx_rsa_leaf_key_pem,
-                                  tt_strlen(kvs_tls_fx_rsa_leaf_key_pem), KVS__CRYPTO_PEM_KEY, &sink),
+                                  tt_strlen(kvs_tls_fx_rsa_leaf_key_pem), KVS__CRYPTO_PEM_KEY,
+                                  &sink),
              KVS_OK);
     CHECK(br_skey_decoder_get_rsa(&s->rsa) != NULL);
     s->chain[0].data = s->leaf.der;
@@ -542,8 +563,8 @@ static int tt_exchange(tt_net *n, size_t len, size_t piece) {
     while ((c_sent < len || s_sent < len || c_recv < len || s_recv < len) && idle < 50) {
         size_t before = c_sent + s_sent + c_recv + s_recv;
         unsigned char *b;
-        if (c_sent < len && kvs__tls_write(&n->t, c_data + c_sent, KVS__MIN(piece, len - c_sent),
-                                           &used) == KVS_OK)
+        if (c_sent < len &&
+            kvs__tls_write(&n->t, c_data + c_sent, KVS__MIN(piece, len - c_sent), &used) == KVS_OK)
             c_sent += used;
         while (s_sent < len && (b = br_ssl_engine_sendapp_buf(&n->s.sc.eng, &k)) != NULL && k) {
             k = KVS__MIN(KVS__MIN(k, piece), len - s_sent);
@@ -680,7 +701,8 @@ static void test_tls_host_name_checks(void) {
     tt_verify("wrong host", root, leaf, 1, "other.kvs.test", TT_T2025, KVS_LOG_TLS_BAD_HOSTNAME);
     tt_verify("suffix", root, leaf, 1, "kvs.test", TT_T2025, KVS_LOG_TLS_BAD_HOSTNAME);
     tt_verify("prefix", root, leaf, 1, "xserver.kvs.test", TT_T2025, KVS_LOG_TLS_BAD_HOSTNAME);
-    tt_verify("longer", root, leaf, 1, "server.kvs.test.example", TT_T2025, KVS_LOG_TLS_BAD_HOSTNAME);
+    tt_verify("longer", root, leaf, 1, "server.kvs.test.example", TT_T2025,
+              KVS_LOG_TLS_BAD_HOSTNAME);
     /* *.wild.kvs.test: one whole leftmost label */
     tt_verify("wildcard", root, leaf, 1, "a.wild.kvs.test", TT_T2025, KVS_LOG_NONE);
     tt_verify("wildcard, long label", root, leaf, 1, "abc-def_9.wild.kvs.test", TT_T2025,
@@ -690,7 +712,8 @@ static void test_tls_host_name_checks(void) {
     tt_verify("wildcard, no label", root, leaf, 1, "wild.kvs.test", TT_T2025,
               KVS_LOG_TLS_BAD_HOSTNAME);
     /* no subjectAltName: the CN is the name; with a subjectAltName the CN is ignored */
-    tt_verify("CN only", root, kvs_tls_fx_leaf_cn_pem, 1, "legacy.kvs.test", TT_T2025, KVS_LOG_NONE);
+    tt_verify("CN only", root, kvs_tls_fx_leaf_cn_pem, 1, "legacy.kvs.test", TT_T2025,
+              KVS_LOG_NONE);
     tt_verify("CN only, other host", root, kvs_tls_fx_leaf_cn_pem, 1, "server.kvs.test", TT_T2025,
               KVS_LOG_TLS_BAD_HOSTNAME);
     tt_verify("SAN beside CN", root, kvs_tls_fx_leaf_san_pem, 1, "san.kvs.test", TT_T2025,

@@ -22,12 +22,12 @@
 
 #include "../kvs_test_tls_certs.h"
 
-#define FT_CHECK(c)                                                                              \
-    do {                                                                                         \
-        if (!(c)) {                                                                              \
-            fprintf(stderr, "fuzz_tls_anchors.c:%d: invariant failed: %s\n", __LINE__, #c);      \
-            abort();                                                                             \
-        }                                                                                        \
+#define FT_CHECK(c)                                                                                \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "fuzz_tls_anchors.c:%d: invariant failed: %s\n", __LINE__, #c);        \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -378,8 +378,8 @@ int main(int argc, char **argv) {
             return finish(1);
         }
         if (now >= hard) {
-            printf("STATE failed ERR_TIMEOUT %s\n", C.connected ? "after the handshake"
-                                                                : "during the handshake");
+            printf("STATE failed ERR_TIMEOUT %s\n",
+                   C.connected ? "after the handshake" : "during the handshake");
             return finish(4);
         }
         deadline = close_by < hard ? close_by : hard;
