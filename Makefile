@@ -23,7 +23,8 @@ EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c
 .PHONY: all test deps fuzz fuzz-long check demo bench clean
 
 all: $(BUILD)/unit $(BUILD)/unit-asan $(EXAMPLES) $(BUILD)/interop/dtls_peer $(BUILD)/interop/sctp_usrsctp \
-     $(BUILD)/interop/ice_turn
+     $(BUILD)/interop/ice_turn \
+     $(BUILD)/interop/tls_client
 
 # the DTLS endpoint that tests/interop/dtls_openssl.sh runs against openssl s_server / s_client
 $(BUILD)/interop/dtls_peer: tests/interop/dtls_peer.c $(HEADER) tests/kvs_test_certs.h | $(BUILD)
@@ -34,6 +35,11 @@ $(BUILD)/interop/dtls_peer: tests/interop/dtls_peer.c $(HEADER) tests/kvs_test_c
 $(BUILD)/interop/ice_turn: tests/interop/ice_turn.c $(HEADER) | $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $(SANITIZE) $< -o $@ $(LIBS)
+
+# the TLS client that tests/interop/tls_openssl.sh runs against openssl s_server
+$(BUILD)/interop/tls_client: tests/interop/tls_client.c $(HEADER) | $(BUILD)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_TEST) $< -o $@ $(LIBS)
 
 # kvswebrtc's SCTP and data channels against usrsctp (linked into this test program only)
 $(BUILD)/interop/sctp_usrsctp: tests/interop/sctp_usrsctp.c $(HEADER) | $(BUILD)

@@ -22,7 +22,8 @@
   CRC / percent-encoding / dates, a JSON reader and writer, IP address helpers, the client
   skeleton, the POSIX platform), the BearSSL glue (hashes, HMAC, ECDHE, ECDSA, RSA verification,
   AES-GCM, the TLS PRF), WebRTC certificates (generation, import, fingerprints), a DTLS 1.2
-  engine for both roles with DTLS-SRTP keying, and SRTP through libsrtp2.
+  engine for both roles with DTLS-SRTP keying, SRTP through libsrtp2, SCTP data channels, and a
+  TLS 1.2 client engine (BearSSL) with trust anchors, SNI and host name verification.
 
   ================================================================================================
   0.2  DO THIS
@@ -77,14 +78,15 @@
     [25] >>sctp-data      SCTP data: DATA, SACK, congestion control, FORWARD-TSN
     [26] >>sctp-io        SCTP stream reset, shutdown, packet input / output, timers
     [27] >>dcep           data channels: DCEP open / ack, PPIDs, channel close (RFC 8832, 8831)
-    [28] >>stun           STUN messages (RFC 8489): parse, build, integrity, fingerprint, transactions
-    [29] >>turn           TURN client (RFC 8656) over UDP / TCP / TLS: allocation, permissions, channels
-    [30] >>ice            ICE agent (RFC 8445, 8838): candidates, SDP candidate lines, servers
-    [31] >>ice-check      ICE checks: pairs, STUN in / out, nomination, consent (RFC 7675), timers
-    [32] >>client         the client object: platform, configuration, accounting
-    [33] >>api            public entry points: validate arguments, then call the sections above
-    [34] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [35] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [28] >>tls            TLS 1.2 client over BearSSL: trust anchors, SNI, host name check
+    [29] >>stun           STUN messages (RFC 8489): parse, build, integrity, fingerprint, transactions
+    [30] >>turn           TURN client (RFC 8656) over UDP / TCP / TLS: allocation, permissions, channels
+    [31] >>ice            ICE agent (RFC 8445, 8838): candidates, SDP candidate lines, servers
+    [32] >>ice-check      ICE checks: pairs, STUN in / out, nomination, consent (RFC 7675), timers
+    [33] >>client         the client object: platform, configuration, accounting
+    [34] >>api            public entry points: validate arguments, then call the sections above
+    [35] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [36] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -166,6 +168,8 @@
     KVS_MEMSET KVS_MEMCMP
     KVS_STRLEN KVS_VSNPRINTF
     KVS_CERT_MAX             2048             all    DER bytes of the own certificate (kvs_cert)
+    KVS_TLS_MAX_ANCHORS      16               impl   trust anchors (CA certificates) one parsed
+                                                     bundle may hold; raise it for large bundles
     KVS_BEARSSL_INCLUDE      <bearssl.h>      impl   how BearSSL's header is included
     KVS_SRTP_INCLUDE         <srtp2/srtp.h>   impl   how libsrtp2's header is included
     KVS_POSIX_MAX_SOCKETS    32               all    sockets one kvs_posix platform tracks
@@ -281,6 +285,13 @@
   kvs_client itself holds the copied platform, the resolved configuration and counters; its size is
   sizeof(kvs_client). Heap use is reported by kvs_client_memory_stats and bounded by
   kvs_config.memory_limit. The per-peer figures are added by the sections that own the memory.
+
+  TLS (>>tls; signaling HTTPS / WSS, TURN over TLS): each TLS connection takes one block from the
+  accountant for its whole life: BearSSL's client and X.509 contexts (7096 bytes on x86-64) plus
+  the I/O buffer, 16709 bytes in + 4181 out: 27986 bytes with the defaults (23805 half-duplex,
+  40274 with 16 KB output records); kvs__tls_memory_size gives the exact figure. Trust anchors are
+  parsed once and shared: about 100 bytes of name plus the key (65 bytes P-256, 260 RSA-2048)
+  each.
 
   ================================================================================================
   0.9  RECENT CHANGES      (full history in README.md)
@@ -441,7 +452,17 @@ typedef enum kvs_result {
     X(TURN_FAILED, "TURN request failed")                                                        \
     X(ICE_CONNECTED, "ICE selected a candidate pair: connected")                                  \
     X(ICE_FAILED, "ICE failed: no candidate pair works")                                         \
-    X(ICE_CONSENT_LOST, "ICE consent expired: the peer stopped answering")
+    X(ICE_CONSENT_LOST, "ICE consent expired: the peer stopped answering")                       \
+    X(TLS_CONNECTED, "TLS handshake complete")                                                   \
+    X(TLS_CLOSED, "TLS close_notify exchanged")                                                  \
+    X(TLS_UNKNOWN_CA, "TLS server certificate does not chain to a trust anchor")                 \
+    X(TLS_BAD_HOSTNAME, "TLS server certificate is not valid for the host name")                 \
+    X(TLS_EXPIRED, "TLS server certificate expired or not yet valid at the given time")          \
+    X(TLS_BAD_CERT, "TLS server certificate chain or signature unusable")                        \
+    X(TLS_PEER_ALERT, "TLS server sent a fatal alert")                                           \
+    X(TLS_FAILED, "TLS handshake or record layer failed")                                        \
+    X(TLS_CONFIG, "TLS client configuration invalid (host name, anchors, time, record size)")    \
+    X(TLS_ANCHORS, "TLS trust anchors refused (no certificate, malformed, unsupported, too many)")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -9118,7 +9139,827 @@ KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
     }
 }
 
-/* ==== [28] >>stun  STUN (RFC 8489): parse, build, integrity, fingerprint, transactions ======= */
+/* ==== [28] >>tls  TLS 1.2 client over BearSSL: trust anchors, SNI, host name check ========== */
+/* depends on: >>prelude, >>util (dates, IPv4 literals), >>log, >>mem, >>crypto (PEM object
+   names, RNG, zeroize), BearSSL.  entry points: none yet (the signaling client's HTTPS and WSS,
+   and TURN over TLS on port 443, will drive it).
+   A sans-IO TLS 1.2 client for one byte stream (RFC 5246; RFC 6066 server_name; RFC 7301 ALPN;
+   suites of RFC 5289 and RFC 7905), a thin wrapper over BearSSL's client engine and its
+   "minimal" X.509 validator:
+   - bytes from the socket go in (kvs__tls_input), bytes for the socket come out
+     (kvs__tls_output), application data is written (kvs__tls_write: whatever fits now, each
+     call flushed as a record) and read (kvs__tls_read); kvs__tls_close queues close_notify.
+     Nothing blocks and nothing reads a clock: certificates are checked at the caller's
+     unix_time. Randomness: 32 bytes from the platform generator seed BearSSL's HMAC-DRBG, and
+     BearSSL's own OS seeding is switched off (a seeded test platform gives byte-identical
+     handshakes).
+   - TLS 1.2 only. Suites, in our order (the server chooses): ECDHE_ECDSA and ECDHE_RSA with
+     AES_128_GCM_SHA256, CHACHA20_POLY1305_SHA256 and AES_256_GCM_SHA384. Groups X25519, P-256,
+     P-384, P-521; server signatures ECDSA or RSA PKCS#1 v1.5 with SHA-256/384/512. SNI always;
+     ALPN "http/1.1" on request (a server without ALPN is still accepted). Left out: session
+     resumption, renegotiation (a HelloRequest is answered with a no_renegotiation warning),
+     client certificates, TLS 1.3. There are no timers (TCP retransmits): the owner bounds the
+     time a handshake may take.
+   - Verification (BearSSL x509_minimal): the chain must lead to one of the trust anchors
+     (kvs__tls_anchors, from a PEM bundle: CA certificates; a non-CA certificate in the bundle
+     is trusted directly, name and key, as a pinned server certificate); every certificate of
+     the chain must be valid at unix_time; intermediates need basicConstraints CA; certificate
+     signatures with SHA-256/384/512 (SHA-1 is refused); RSA keys of 1017 bits or more. The
+     host name is compared without case with the dNSName entries of the server certificate's
+     subjectAltName, or with its subject CN when it has no subjectAltName (RFC 6125 6.4.4). A
+     wildcard counts only as the whole leftmost label: "*.example.com" matches "a.example.com",
+     neither "example.com" nor "a.b.example.com". An IP address is refused as host name
+     (certificates are matched by DNS name only). tests/test_tls.c checks each of these rules.
+   - A failure leaves the client FAILED with a result and a log item: KVS_ERR_AUTH with
+     TLS_UNKNOWN_CA, TLS_BAD_HOSTNAME, TLS_EXPIRED (expired or not yet valid) or TLS_BAD_CERT
+     (any other certificate problem, or a server signature that does not verify);
+     KVS_ERR_PROTOCOL with TLS_PEER_ALERT (the server's fatal alert) or TLS_FAILED (anything
+     else; the log line names BearSSL's error). A refused certificate is reported to the server
+     with a fatal alert (unknown_ca, certificate_expired, bad_certificate, decrypt_error), which
+     BearSSL alone would not send.
+   Memory: BearSSL's contexts and I/O buffer are one block from the accountant, allocated by
+   kvs__tls_init, zeroed and freed by kvs__tls_deinit; kvs__tls itself is small and may move.
+   The input side must hold a whole 16 KB record plus overhead (16709 bytes, BearSSL's
+   BR_SSL_BUFSIZE_INPUT: servers need not honour a smaller max_fragment_length). The output
+   side holds one record: out_record bytes of plaintext + 85 (default 4096: an HTTP request or
+   a TURN frame is one record; a longer write, such as a large WebSocket message, becomes
+   several, and BearSSL then offers max_fragment_length 4096, which a server may honour). Full
+   duplex by default (TURN relays media both ways); on request BearSSL's half-duplex mode, one
+   16709-byte buffer for both directions (fine for one HTTPS request and its response).
+   kvs__tls_memory_size gives the exact figure; on x86-64 with BearSSL 0.6: 7096 bytes of
+   contexts, so 27986 bytes per client with the defaults, 23805 half-duplex, 40274 with 16 KB
+   output records. Trust anchors are shared read-only by every client: the subject name (about
+   100 bytes) and the key (65 bytes P-256, 259 RSA-2048) each. Parsing them borrows a 3 KB
+   scratch block from the accountant (nothing large on the stack).                            */
+
+#ifndef KVS_TLS_MAX_ANCHORS
+#define KVS_TLS_MAX_ANCHORS 16 /* trust anchors one kvs__tls_anchors holds */
+#endif
+#if KVS_TLS_MAX_ANCHORS < 1 || KVS_TLS_MAX_ANCHORS > 4096
+#error "KVS_TLS_MAX_ANCHORS must be 1..4096"
+#endif
+
+#define KVS__TLS_DN_MAX 1024                 /* bytes of one anchor's subject name (DER) */
+#define KVS__TLS_HOST_MAX 253                /* a DNS name without its trailing dot */
+#define KVS__TLS_IN_BUF BR_SSL_BUFSIZE_INPUT /* one record: 16384 + 325 = 16709 bytes */
+#define KVS__TLS_OUT_OVERHEAD (BR_SSL_BUFSIZE_OUTPUT - 16384) /* 85: header, IV, MAC, padding */
+#define KVS__TLS_OUT_RECORD 4096 /* default plaintext bytes per record we send */
+#define KVS__TLS_NAME_MAX 64     /* server certificate names kept for the log */
+
+#define KVS__TLS_ST_HANDSHAKE 1
+#define KVS__TLS_ST_OPEN 2
+#define KVS__TLS_ST_CLOSING 3 /* we sent close_notify; the server's has not come yet */
+#define KVS__TLS_ST_CLOSED 4  /* close_notify both ways */
+#define KVS__TLS_ST_FAILED 5
+
+typedef struct kvs__tls_cfg {
+    kvs_str host;                           /* DNS name: SNI and verification (a trailing dot is
+                                               ignored); copied by init */
+    const struct kvs__tls_anchors *anchors; /* borrowed: must outlive the client */
+    int64_t unix_time;                      /* validation time, UTC seconds (> 0) */
+    int alpn_http11;                        /* 1: offer ALPN "http/1.1" */
+    int half_duplex;                        /* 1: one shared I/O buffer (BearSSL "mono") */
+    size_t out_record;                      /* plaintext bytes per record sent: 512, 1024,
+                                               2048, 4096 or 16384; 0 = 4096 (full duplex) */
+} kvs__tls_cfg;
+
+/* Trust anchors: each anchor's DN and key are one block from the accountant. */
+typedef struct kvs__tls_anchors {
+    br_x509_trust_anchor ta[KVS_TLS_MAX_ANCHORS];
+    size_t n;
+    kvs__mem *mem;
+} kvs__tls_anchors;
+
+/* BearSSL's state for one client; the I/O buffer follows it in the same block. */
+typedef struct kvs__tls_eng {
+    br_ssl_client_context sc;
+    br_x509_minimal_context xc;
+    br_name_element names[2]; /* the server certificate's CN and first dNSName, for the log */
+    char cn[KVS__TLS_NAME_MAX], dns[KVS__TLS_NAME_MAX];
+    const char *alpn[1];
+    size_t size; /* of the whole block */
+} kvs__tls_eng;
+
+typedef struct kvs__tls {
+    kvs__tls_eng *e; /* NULL before init and after deinit */
+    kvs__log *log;
+    kvs__mem *mem;
+    int state;        /* KVS__TLS_ST_* */
+    kvs_result error; /* FAILED: why; CLOSED: KVS_ERR_CLOSED */
+    int item;         /* FAILED: the log item of the reason */
+    int br_err;       /* FAILED: BearSSL's error code */
+    uint16_t suite;   /* OPEN: the cipher suite */
+    int alpn;         /* OPEN: 1 when the server selected "http/1.1" */
+    int64_t unix_time;
+    uint8_t alert[7]; /* FAILED on a certificate: the fatal alert record still to send */
+    size_t alert_len, alert_off;
+} kvs__tls;
+
+/* --- trust anchors ---------------------------------------------------------------------------- */
+
+/* The scratch state of one parse (from the accountant: about 3 KB). */
+typedef struct kvs__tls_dec {
+    br_pem_decoder_context pem;
+    br_x509_decoder_context x509;
+    uint8_t dn[KVS__TLS_DN_MAX];
+    size_t dn_len;
+    int dn_over;    /* the DN did not fit */
+    uint8_t hdr[6]; /* the first bytes of the DER: its declared length */
+    size_t der_len; /* bytes of DER received */
+    int extra;      /* bytes after the decoder finished */
+} kvs__tls_dec;
+
+KVS_PRIVATE void kvs__tls_dec_dn(void *ctx, const void *p, size_t n) {
+    kvs__tls_dec *d = (kvs__tls_dec *)ctx;
+    if (d->dn_over || n > sizeof d->dn - d->dn_len) {
+        d->dn_over = 1;
+        return;
+    }
+    KVS_MEMCPY(d->dn + d->dn_len, p, n);
+    d->dn_len += n;
+}
+
+/* DER bytes of one certificate into the X.509 decoder. Bytes arriving after it finished (or
+   failed) are only counted: BearSSL's decoders must not be fed once they stopped. */
+KVS_PRIVATE void kvs__tls_dec_push(void *ctx, const void *p, size_t n) {
+    kvs__tls_dec *d = (kvs__tls_dec *)ctx;
+    size_t k;
+    for (k = 0; k < n && d->der_len + k < sizeof d->hdr; k++)
+        d->hdr[d->der_len + k] = ((const uint8_t *)p)[k];
+    d->der_len += n;
+    if (br_x509_decoder_last_error(&d->x509) == BR_ERR_X509_TRUNCATED)
+        br_x509_decoder_push(&d->x509, p, n);
+    else if (n)
+        d->extra = 1;
+}
+
+KVS_PRIVATE void kvs__tls_dec_start(kvs__tls_dec *d) {
+    br_x509_decoder_init(&d->x509, kvs__tls_dec_dn, d);
+    d->dn_len = 0;
+    d->dn_over = 0;
+    d->der_len = 0;
+    d->extra = 0;
+}
+
+/* 1 when the DER header in d->hdr declares exactly d->der_len bytes (nothing after the
+   certificate inside its PEM object). */
+KVS_PRIVATE int kvs__tls_dec_exact(const kvs__tls_dec *d) {
+    size_t len, hl, i;
+    if (d->der_len < 2 || d->hdr[0] != KVS__CRYPTO_DER_SEQUENCE)
+        return 0;
+    if (d->hdr[1] < 0x80) {
+        len = d->hdr[1];
+        hl = 2;
+    } else {
+        hl = (size_t)(d->hdr[1] & 0x7fu);
+        if (hl < 1 || hl > 3 || d->der_len < 2 + hl)
+            return 0;
+        for (len = 0, i = 0; i < hl; i++)
+            len = (len << 8) | d->hdr[2 + i];
+        hl += 2;
+    }
+    return d->der_len == hl + len;
+}
+
+/* The certificate just decoded becomes anchor a->n. */
+KVS_PRIVATE kvs_result kvs__tls_anchor_add(kvs__tls_anchors *a, kvs__tls_dec *d, kvs__log *lg) {
+    br_x509_trust_anchor *ta = &a->ta[a->n];
+    const br_x509_pkey *pk;
+    uint8_t *blob;
+    size_t klen;
+    int err = br_x509_decoder_last_error(&d->x509);
+    if (err == BR_ERR_X509_UNSUPPORTED || err == BR_ERR_X509_LIMIT_EXCEEDED) {
+        KVS__LOGF_WARN(lg, TLS_ANCHORS, "certificate %lu: %s", (unsigned long)a->n + 1,
+                       err == BR_ERR_X509_UNSUPPORTED ? "unsupported key type or curve"
+                                                      : "key larger than BearSSL supports");
+        return KVS_ERR_UNSUPPORTED;
+    }
+    if (d->dn_over) {
+        KVS__LOGF_WARN(lg, TLS_ANCHORS, "certificate %lu: subject name over %d bytes",
+                       (unsigned long)a->n + 1, KVS__TLS_DN_MAX);
+        return KVS_ERR_LIMIT;
+    }
+    pk = br_x509_decoder_get_pkey(&d->x509);
+    if (err || !pk || d->extra || !kvs__tls_dec_exact(d) || d->dn_len == 0) {
+        KVS__LOGF_WARN(lg, TLS_ANCHORS, "certificate %lu: malformed (BearSSL error %d)",
+                       (unsigned long)a->n + 1, err);
+        return KVS_ERR_PARSE;
+    }
+    klen = pk->key_type == BR_KEYTYPE_RSA ? pk->key.rsa.nlen + pk->key.rsa.elen : pk->key.ec.qlen;
+    blob = (uint8_t *)kvs__mem_alloc(a->mem, d->dn_len + klen);
+    if (!blob)
+        return KVS_ERR_NO_MEMORY;
+    KVS_MEMCPY(blob, d->dn, d->dn_len);
+    KVS_MEMSET(ta, 0, sizeof *ta);
+    ta->dn.data = blob;
+    ta->dn.len = d->dn_len;
+    ta->flags = br_x509_decoder_isCA(&d->x509) ? BR_X509_TA_CA : 0;
+    ta->pkey.key_type = pk->key_type;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        KVS_MEMCPY(blob + d->dn_len, pk->key.rsa.n, pk->key.rsa.nlen);
+        KVS_MEMCPY(blob + d->dn_len + pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen);
+        ta->pkey.key.rsa.n = blob + d->dn_len;
+        ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+        ta->pkey.key.rsa.e = blob + d->dn_len + pk->key.rsa.nlen;
+        ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+    } else {
+        KVS_MEMCPY(blob + d->dn_len, pk->key.ec.q, pk->key.ec.qlen);
+        ta->pkey.key.ec.curve = pk->key.ec.curve;
+        ta->pkey.key.ec.q = blob + d->dn_len;
+        ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+    }
+    a->n++;
+    return KVS_OK;
+}
+
+/* Release every anchor (the struct may then be parsed into again). */
+KVS_PRIVATE void kvs__tls_anchors_free(kvs__tls_anchors *a) {
+    size_t i;
+    for (i = 0; i < a->n; i++)
+        kvs__mem_free(a->mem, a->ta[i].dn.data);
+    a->n = 0;
+}
+
+/* Walk the PEM text: every CERTIFICATE object becomes an anchor; other objects and text
+   between objects are skipped. */
+KVS_PRIVATE kvs_result kvs__tls_anchors_pem(kvs__tls_anchors *a, kvs__tls_dec *d, const uint8_t *p,
+                                            size_t n, kvs__log *lg) {
+    size_t k;
+    int ev, extra_nl = 1, inside = 0;
+    kvs_result r;
+    br_pem_decoder_init(&d->pem);
+    for (;;) {
+        if (n > 0) {
+            k = br_pem_decoder_push(&d->pem, p, n);
+            p += k;
+            n -= k;
+        } else if (extra_nl) { /* tolerate a missing newline after the last END line */
+            k = br_pem_decoder_push(&d->pem, "\n", 1);
+            extra_nl = k == 0;
+        } else {
+            k = 0;
+        }
+        ev = br_pem_decoder_event(&d->pem);
+        if (ev == BR_PEM_BEGIN_OBJ) {
+            inside = kvs__crypto_pem_kind(br_pem_decoder_name(&d->pem), KVS__CRYPTO_PEM_CERT);
+            if (inside && a->n == KVS_TLS_MAX_ANCHORS) {
+                KVS__LOGF_WARN(lg, TLS_ANCHORS, "more than KVS_TLS_MAX_ANCHORS (%d) certificates",
+                               KVS_TLS_MAX_ANCHORS);
+                return KVS_ERR_LIMIT;
+            }
+            if (inside)
+                kvs__tls_dec_start(d);
+            br_pem_decoder_setdest(&d->pem, inside ? kvs__tls_dec_push : NULL, d);
+        } else if (ev == BR_PEM_END_OBJ) {
+            if (inside && (r = kvs__tls_anchor_add(a, d, lg)) != KVS_OK)
+                return r;
+            inside = 0;
+        } else if (ev == BR_PEM_ERROR) {
+            KVS__LOGF_WARN(lg, TLS_ANCHORS, "malformed PEM after certificate %lu",
+                           (unsigned long)a->n);
+            return KVS_ERR_PARSE;
+        } else if (k == 0) {
+            break; /* all input consumed */
+        }
+    }
+    if (inside) {
+        KVS__LOGF_WARN(lg, TLS_ANCHORS, "certificate %lu has no END line (truncated)",
+                       (unsigned long)a->n + 1);
+        return KVS_ERR_PARSE;
+    }
+    if (a->n == 0) {
+        KVS__LOG_WARN(lg, TLS_ANCHORS);
+        return KVS_ERR_PARSE;
+    }
+    return KVS_OK;
+}
+
+/* Parse trust anchors: a PEM bundle of one or more CERTIFICATE objects (text around them and
+   objects of other kinds are skipped), or one DER certificate. All or nothing: on failure *a
+   holds no anchor and nothing stays allocated.
+   KVS_OK; KVS_ERR_PARSE (no certificate, broken PEM or base64, a truncated or malformed
+   certificate, bytes after one); KVS_ERR_UNSUPPORTED (a key BearSSL cannot use: not RSA up to
+   4096 bits nor EC on P-256/384/521); KVS_ERR_LIMIT (more than KVS_TLS_MAX_ANCHORS
+   certificates, or a subject name over 1 KB); KVS_ERR_NO_MEMORY; KVS_ERR_INVALID_ARG (p NULL
+   with n > 0). Log item TLS_ANCHORS says which certificate and why. */
+KVS_PRIVATE kvs_result kvs__tls_anchors_parse(kvs__tls_anchors *a, kvs__mem *mem, kvs__log *lg,
+                                              const void *p, size_t n) {
+    kvs__tls_dec *d;
+    kvs_result r;
+    KVS_MEMSET(a, 0, sizeof *a);
+    a->mem = mem;
+    if (!p && n)
+        return KVS_ERR_INVALID_ARG;
+    d = (kvs__tls_dec *)kvs__mem_alloc(mem, sizeof *d);
+    if (!d)
+        return KVS_ERR_NO_MEMORY;
+    if (kvs__crypto_der_is_seq((const uint8_t *)p, n)) {
+        kvs__tls_dec_start(d);
+        kvs__tls_dec_push(d, p, n);
+        r = kvs__tls_anchor_add(a, d, lg);
+    } else {
+        r = kvs__tls_anchors_pem(a, d, (const uint8_t *)p, n, lg);
+    }
+    kvs__mem_free(mem, d);
+    if (r != KVS_OK)
+        kvs__tls_anchors_free(a);
+    return r;
+}
+
+/* --- the client ------------------------------------------------------------------------------- */
+
+static const uint16_t kvs__tls_suites[] = {
+    BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+};
+
+/* Object identifiers in BearSSL's name-element form: length, then the bytes; {0, 2} = the
+   first subjectAltName dNSName. */
+static const unsigned char kvs__tls_oid_cn[] = {3, 0x55, 0x04, 0x03};
+static const unsigned char kvs__tls_oid_dns[] = {0, 2};
+
+/* 1 when s[0..n) is a host name we can check: 1..253 bytes of labels of 1..63 letters, digits,
+   '-' (not first or last) or '_', separated by single dots; not an IPv4 address. */
+KVS_PRIVATE int kvs__tls_host_ok(const char *s, size_t n) {
+    size_t i, label = 0;
+    uint8_t ip[4];
+    if (n == 0 || n > KVS__TLS_HOST_MAX || kvs__util_ipv4_parse(s, n, ip))
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '.') {
+            if (label == 0 || s[i - 1] == '-')
+                return 0;
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '_' || (c == '-' && label > 0)) {
+            if (++label > 63)
+                return 0;
+        } else {
+            return 0;
+        }
+    }
+    return label > 0 && s[n - 1] != '-';
+}
+
+/* Bytes of the I/O buffer for cfg (NULL: the defaults); 0 for an invalid out_record. */
+KVS_PRIVATE size_t kvs__tls_buffer_size(const kvs__tls_cfg *cfg) {
+    size_t rec = cfg && cfg->out_record ? cfg->out_record : KVS__TLS_OUT_RECORD;
+    if (cfg && cfg->half_duplex)
+        return KVS__TLS_IN_BUF;
+    if (rec != 512 && rec != 1024 && rec != 2048 && rec != 4096 && rec != 16384)
+        return 0;
+    return KVS__TLS_IN_BUF + rec + KVS__TLS_OUT_OVERHEAD;
+}
+
+/* The bytes one client takes from the accountant with cfg (NULL: the defaults), or 0 when
+   cfg->out_record is not one of the accepted sizes. */
+KVS_PRIVATE size_t kvs__tls_memory_size(const kvs__tls_cfg *cfg) {
+    size_t b = kvs__tls_buffer_size(cfg);
+    return b ? sizeof(kvs__tls_eng) + b : 0;
+}
+
+#if !KVS_NO_LOG_STRINGS
+/* BearSSL's name for an error code, for log lines ("" for codes without one here). */
+KVS_PRIVATE const char *kvs__tls_br_err_str(int err) {
+    switch (err) {
+    case BR_ERR_BAD_PARAM: return "BAD_PARAM";
+    case BR_ERR_BAD_STATE: return "BAD_STATE";
+    case BR_ERR_UNSUPPORTED_VERSION: return "UNSUPPORTED_VERSION";
+    case BR_ERR_BAD_VERSION: return "BAD_VERSION";
+    case BR_ERR_BAD_LENGTH: return "BAD_LENGTH";
+    case BR_ERR_TOO_LARGE: return "TOO_LARGE";
+    case BR_ERR_BAD_MAC: return "BAD_MAC";
+    case BR_ERR_NO_RANDOM: return "NO_RANDOM";
+    case BR_ERR_UNKNOWN_TYPE: return "UNKNOWN_TYPE";
+    case BR_ERR_UNEXPECTED: return "UNEXPECTED";
+    case BR_ERR_BAD_CCS: return "BAD_CCS";
+    case BR_ERR_BAD_ALERT: return "BAD_ALERT";
+    case BR_ERR_BAD_HANDSHAKE: return "BAD_HANDSHAKE";
+    case BR_ERR_OVERSIZED_ID: return "OVERSIZED_ID";
+    case BR_ERR_BAD_CIPHER_SUITE: return "BAD_CIPHER_SUITE";
+    case BR_ERR_BAD_COMPRESSION: return "BAD_COMPRESSION";
+    case BR_ERR_BAD_FRAGLEN: return "BAD_FRAGLEN";
+    case BR_ERR_BAD_SECRENEG: return "BAD_SECRENEG";
+    case BR_ERR_EXTRA_EXTENSION: return "EXTRA_EXTENSION";
+    case BR_ERR_BAD_SNI: return "BAD_SNI";
+    case BR_ERR_BAD_HELLO_DONE: return "BAD_HELLO_DONE";
+    case BR_ERR_LIMIT_EXCEEDED: return "LIMIT_EXCEEDED";
+    case BR_ERR_BAD_FINISHED: return "BAD_FINISHED";
+    case BR_ERR_INVALID_ALGORITHM: return "INVALID_ALGORITHM";
+    case BR_ERR_BAD_SIGNATURE: return "BAD_SIGNATURE";
+    case BR_ERR_WRONG_KEY_USAGE: return "WRONG_KEY_USAGE";
+    case BR_ERR_NO_CLIENT_AUTH: return "NO_CLIENT_AUTH";
+    case BR_ERR_X509_TRUNCATED: return "X509_TRUNCATED";
+    case BR_ERR_X509_EMPTY_CHAIN: return "X509_EMPTY_CHAIN";
+    case BR_ERR_X509_BAD_TIME: return "X509_BAD_TIME";
+    case BR_ERR_X509_UNSUPPORTED: return "X509_UNSUPPORTED";
+    case BR_ERR_X509_LIMIT_EXCEEDED: return "X509_LIMIT_EXCEEDED";
+    case BR_ERR_X509_WRONG_KEY_TYPE: return "X509_WRONG_KEY_TYPE";
+    case BR_ERR_X509_BAD_SIGNATURE: return "X509_BAD_SIGNATURE";
+    case BR_ERR_X509_DN_MISMATCH: return "X509_DN_MISMATCH";
+    case BR_ERR_X509_CRITICAL_EXTENSION: return "X509_CRITICAL_EXTENSION";
+    case BR_ERR_X509_NOT_CA: return "X509_NOT_CA";
+    case BR_ERR_X509_FORBIDDEN_KEY_USAGE: return "X509_FORBIDDEN_KEY_USAGE";
+    case BR_ERR_X509_WEAK_PUBLIC_KEY: return "X509_WEAK_PUBLIC_KEY";
+    default: return err > BR_ERR_X509_OK && err < 64 ? "X509 (malformed)" : "";
+    }
+}
+#endif
+
+/* BearSSL stops without telling the server when it refuses the certificate chain: queue the
+   fatal alert ourselves, a plaintext record (the handshake has not reached ChangeCipherSpec:
+   the client verifies the chain before it sends its key exchange). */
+KVS_PRIVATE void kvs__tls_alert(kvs__tls *t, uint8_t desc) {
+    t->alert[0] = 21; /* alert */
+    kvs__put_u16(t->alert + 1, (uint16_t)BR_TLS12);
+    kvs__put_u16(t->alert + 3, 2);
+    t->alert[5] = 2; /* fatal */
+    t->alert[6] = desc;
+    t->alert_len = sizeof t->alert;
+    t->alert_off = 0;
+}
+
+/* The client failed with BearSSL error err: map it to a result and a log item. */
+KVS_PRIVATE void kvs__tls_failed(kvs__tls *t, int err) {
+    char when[21];
+    int cert = (err > BR_ERR_X509_OK && err < 64) || err == BR_ERR_BAD_SIGNATURE ||
+               err == BR_ERR_WRONG_KEY_USAGE;
+    if (cert && t->state == KVS__TLS_ST_HANDSHAKE)
+        kvs__tls_alert(t, err == BR_ERR_X509_NOT_TRUSTED ? 48  /* unknown_ca */
+                          : err == BR_ERR_X509_EXPIRED   ? 45  /* certificate_expired */
+                          : err == BR_ERR_BAD_SIGNATURE  ? 51  /* decrypt_error */
+                                                         : 42); /* bad_certificate */
+    t->state = KVS__TLS_ST_FAILED;
+    t->br_err = err;
+    if (kvs__util_iso8601(t->unix_time, when) != KVS_OK)
+        when[0] = 0;
+    (void)when;
+    if (err == BR_ERR_X509_NOT_TRUSTED) {
+        t->error = KVS_ERR_AUTH;
+        t->item = KVS_LOG_TLS_UNKNOWN_CA;
+        KVS__LOGF_WARN(t->log, TLS_UNKNOWN_CA, "server %s, %lu trust anchor(s)",
+                       t->e->sc.eng.server_name, (unsigned long)t->e->xc.trust_anchors_num);
+    } else if (err == BR_ERR_X509_BAD_SERVER_NAME) {
+        t->error = KVS_ERR_AUTH;
+        t->item = KVS_LOG_TLS_BAD_HOSTNAME;
+        KVS__LOGF_WARN(t->log, TLS_BAD_HOSTNAME,
+                       "host %s; certificate CN '%s', first DNS name '%s'",
+                       t->e->sc.eng.server_name, t->e->names[0].status == 1 ? t->e->cn : "",
+                       t->e->names[1].status == 1 ? t->e->dns : "");
+    } else if (err == BR_ERR_X509_EXPIRED) {
+        t->error = KVS_ERR_AUTH;
+        t->item = KVS_LOG_TLS_EXPIRED;
+        KVS__LOGF_WARN(t->log, TLS_EXPIRED, "server %s, checked at %s", t->e->sc.eng.server_name,
+                       when);
+    } else if (cert) {
+        t->error = KVS_ERR_AUTH;
+        t->item = KVS_LOG_TLS_BAD_CERT;
+        KVS__LOGF_WARN(t->log, TLS_BAD_CERT, "server %s: BearSSL error %d %s",
+                       t->e->sc.eng.server_name, err, kvs__tls_br_err_str(err));
+    } else if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
+        t->error = KVS_ERR_PROTOCOL;
+        t->item = KVS_LOG_TLS_PEER_ALERT;
+        KVS__LOGF_WARN(t->log, TLS_PEER_ALERT, "server %s: alert %d", t->e->sc.eng.server_name,
+                       err - BR_ERR_RECV_FATAL_ALERT);
+    } else {
+        t->error = err == BR_ERR_NO_RANDOM                                ? KVS_ERR_CRYPTO
+                   : (err == BR_ERR_BAD_PARAM || err == BR_ERR_BAD_STATE) ? KVS_ERR_INTERNAL
+                                                                          : KVS_ERR_PROTOCOL;
+        t->item = KVS_LOG_TLS_FAILED;
+        if (err >= BR_ERR_SEND_FATAL_ALERT) {
+            KVS__LOGF_WARN(t->log, TLS_FAILED, "server %s: we sent alert %d",
+                           t->e->sc.eng.server_name, err - BR_ERR_SEND_FATAL_ALERT);
+        } else {
+            KVS__LOGF_WARN(t->log, TLS_FAILED, "server %s: BearSSL error %d %s",
+                           t->e->sc.eng.server_name, err, kvs__tls_br_err_str(err));
+        }
+    }
+}
+
+/* Follow the engine after any step: handshake done, closed, failed. */
+KVS_PRIVATE void kvs__tls_update(kvs__tls *t) {
+    br_ssl_engine_context *eng;
+    unsigned st;
+    if (!t->e || t->state == KVS__TLS_ST_FAILED || t->state == KVS__TLS_ST_CLOSED)
+        return;
+    eng = &t->e->sc.eng;
+    st = br_ssl_engine_current_state(eng);
+    if (st & BR_SSL_CLOSED) {
+        int err = br_ssl_engine_last_error(eng);
+        if (err != BR_ERR_OK) {
+            kvs__tls_failed(t, err);
+            return;
+        }
+        if (t->state == KVS__TLS_ST_HANDSHAKE) { /* closed before it was open */
+            kvs__tls_failed(t, BR_ERR_UNEXPECTED);
+            return;
+        }
+        t->state = KVS__TLS_ST_CLOSED;
+        t->error = KVS_ERR_CLOSED;
+        KVS__LOGF_DEBUG(t->log, TLS_CLOSED, "server %s", eng->server_name);
+        return;
+    }
+    if (t->state == KVS__TLS_ST_HANDSHAKE && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) {
+        const char *proto = br_ssl_engine_get_selected_protocol(eng);
+        t->state = KVS__TLS_ST_OPEN;
+        t->suite = eng->session.cipher_suite;
+        t->alpn = proto != NULL;
+        KVS__LOGF_INFO(t->log, TLS_CONNECTED, "server %s, suite 0x%04x%s", eng->server_name,
+                       (unsigned)t->suite, t->alpn ? ", ALPN http/1.1" : "");
+    }
+}
+
+/* Start a client: validate cfg, take the engine block from the accountant, seed the DRBG from
+   the platform and queue the ClientHello (read it with kvs__tls_output).
+   KVS_OK; KVS_ERR_INVALID_ARG (a host name that is empty, too long, an IP address or not a DNS
+   name; no anchors; unix_time <= 0 or after 9999; a bad out_record: item TLS_CONFIG);
+   KVS_ERR_NO_MEMORY; KVS_ERR_CRYPTO (the random source failed); KVS_ERR_INTERNAL. On failure
+   nothing stays allocated and the client is FAILED (deinit is still allowed). */
+KVS_PRIVATE kvs_result kvs__tls_init(kvs__tls *t, const kvs__tls_cfg *cfg, kvs__rng *rng,
+                                     kvs__log *lg, kvs__mem *mem) {
+    char host[KVS__TLS_HOST_MAX + 1];
+    uint8_t seed[32];
+    size_t hn, size, bsize;
+    kvs__tls_eng *e;
+    br_ssl_engine_context *eng;
+    unsigned char *buf;
+    kvs_result r;
+    KVS_MEMSET(t, 0, sizeof *t);
+    t->log = lg;
+    t->mem = mem;
+    t->state = KVS__TLS_ST_FAILED;
+    t->error = KVS_ERR_INVALID_ARG;
+    t->item = KVS_LOG_TLS_CONFIG;
+    hn = cfg->host.p ? cfg->host.n : 0;
+    if (hn > 1 && cfg->host.p[hn - 1] == '.')
+        hn--;
+    bsize = kvs__tls_buffer_size(cfg);
+    if (!kvs__tls_host_ok(cfg->host.p, hn)) {
+        KVS__LOGF_WARN(lg, TLS_CONFIG, "host name '%.*s': not a DNS name of 1..253 bytes",
+                       (int)KVS__MIN(hn, (size_t)64), hn ? cfg->host.p : "");
+        return KVS_ERR_INVALID_ARG;
+    }
+    if (!cfg->anchors || cfg->anchors->n == 0 || cfg->unix_time <= 0 ||
+        cfg->unix_time > KVS__UTIL_TIME_MAX || !bsize) {
+        KVS__LOGF_WARN(lg, TLS_CONFIG, "%s",
+                       !cfg->anchors || cfg->anchors->n == 0 ? "no trust anchors"
+                       : !bsize ? "out_record not 512, 1024, 2048, 4096 or 16384"
+                                : "unix_time outside 1970..9999");
+        return KVS_ERR_INVALID_ARG;
+    }
+    KVS_MEMCPY(host, cfg->host.p, hn);
+    host[hn] = 0;
+    t->unix_time = cfg->unix_time;
+    size = sizeof(kvs__tls_eng) + bsize;
+    e = (kvs__tls_eng *)kvs__mem_alloc(mem, size);
+    if (!e) {
+        t->error = KVS_ERR_NO_MEMORY;
+        t->item = KVS_LOG_MEM_ALLOC_FAILED;
+        return KVS_ERR_NO_MEMORY;
+    }
+    KVS_MEMSET(e, 0, sizeof *e);
+    e->size = size;
+    t->e = e;
+    eng = &e->sc.eng;
+    buf = (unsigned char *)(e + 1);
+
+    br_ssl_client_zero(&e->sc);
+    br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION); /* a HelloRequest gets a warning */
+    br_ssl_engine_set_suites(eng, kvs__tls_suites, KVS__ARRAY_LEN(kvs__tls_suites));
+    br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+    br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
+    br_ssl_engine_set_hash(eng, br_sha512_ID, &br_sha512_vtable);
+    br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+    br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+    br_ssl_engine_set_default_aes_gcm(eng);
+    br_ssl_engine_set_default_chapol(eng);
+    br_ssl_engine_set_default_ec(eng);
+    br_ssl_engine_set_default_rsavrfy(eng);
+    br_ssl_engine_set_default_ecdsa(eng);
+
+    br_x509_minimal_init(&e->xc, &br_sha256_vtable, cfg->anchors->ta, cfg->anchors->n);
+    br_x509_minimal_set_hash(&e->xc, br_sha256_ID, &br_sha256_vtable);
+    br_x509_minimal_set_hash(&e->xc, br_sha384_ID, &br_sha384_vtable);
+    br_x509_minimal_set_hash(&e->xc, br_sha512_ID, &br_sha512_vtable);
+    br_x509_minimal_set_rsa(&e->xc, br_rsa_pkcs1_vrfy_get_default());
+    br_x509_minimal_set_ecdsa(&e->xc, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+    /* days since 0000-01-01 (proleptic Gregorian; 1970-01-01 is day 719528), seconds of day */
+    br_x509_minimal_set_time(&e->xc, (uint32_t)(cfg->unix_time / 86400 + 719528),
+                             (uint32_t)(cfg->unix_time % 86400));
+    e->names[0].oid = kvs__tls_oid_cn;
+    e->names[0].buf = e->cn;
+    e->names[0].len = sizeof e->cn;
+    e->names[1].oid = kvs__tls_oid_dns;
+    e->names[1].buf = e->dns;
+    e->names[1].len = sizeof e->dns;
+    br_x509_minimal_set_name_elements(&e->xc, e->names, 2);
+    br_ssl_engine_set_x509(eng, &e->xc.vtable);
+    if (cfg->alpn_http11) {
+        e->alpn[0] = "http/1.1";
+        br_ssl_engine_set_protocol_names(eng, e->alpn, 1);
+    }
+    if (cfg->half_duplex)
+        br_ssl_engine_set_buffer(eng, buf, bsize, 0);
+    else
+        br_ssl_engine_set_buffers_bidi(eng, buf, KVS__TLS_IN_BUF, buf + KVS__TLS_IN_BUF,
+                                       bsize - KVS__TLS_IN_BUF);
+
+    /* the DRBG: seeded from the platform only (rng_os_rand_done = 1 keeps BearSSL from
+       reading the operating system's generator on its own) */
+    r = kvs__crypto_random(rng, seed, sizeof seed);
+    if (r == KVS_OK) {
+        br_ssl_engine_inject_entropy(eng, seed, sizeof seed);
+        eng->rng_os_rand_done = 1;
+        if (!br_ssl_client_reset(&e->sc, host, 0))
+            r = KVS_ERR_INTERNAL;
+    }
+    kvs__crypto_zero(seed, sizeof seed);
+    if (r != KVS_OK) {
+        t->error = r;
+        t->item = r == KVS_ERR_CRYPTO ? KVS_LOG_RANDOM_FAILED : KVS_LOG_TLS_FAILED;
+        KVS__LOGF_WARN(lg, TLS_FAILED, "BearSSL client reset: error %d",
+                       br_ssl_engine_last_error(eng));
+        kvs__crypto_zero(e, size);
+        kvs__mem_free(mem, e);
+        t->e = NULL;
+        return r;
+    }
+    t->state = KVS__TLS_ST_HANDSHAKE;
+    t->error = KVS_OK;
+    t->item = KVS_LOG_NONE;
+    return KVS_OK;
+}
+
+/* Zero every secret and give the block back. Safe on a zeroed, failed or deinitialised
+   client. */
+KVS_PRIVATE void kvs__tls_deinit(kvs__tls *t) {
+    if (t->e) {
+        size_t size = t->e->size;
+        kvs__crypto_zero(t->e, size);
+        kvs__mem_free(t->mem, t->e);
+    }
+    kvs__crypto_zero(t, sizeof *t);
+}
+
+/* KVS_OK when the engine can still move bytes; else what the calls below return. */
+KVS_PRIVATE kvs_result kvs__tls_usable(const kvs__tls *t) {
+    if (!t->e)
+        return t->state == KVS__TLS_ST_FAILED ? t->error : KVS_ERR_STATE;
+    if (t->state == KVS__TLS_ST_FAILED)
+        return t->error;
+    return t->state == KVS__TLS_ST_CLOSED ? KVS_ERR_CLOSED : KVS_OK;
+}
+
+/* Bytes received from the socket: as many of p[0..n) as the engine takes now go in (*used).
+   It takes fewer (KVS_OK with *used < n) or none (KVS_ERR_AGAIN) while application data waits
+   to be read (kvs__tls_read) or, in half-duplex mode, output waits to be sent: keep the rest
+   and give it again after that.
+   Returns KVS_OK / KVS_ERR_AGAIN; once failed the failure's result (KVS_ERR_AUTH,
+   KVS_ERR_PROTOCOL, ...: see the banner); KVS_ERR_CLOSED after close_notify both ways. */
+KVS_PRIVATE kvs_result kvs__tls_input(kvs__tls *t, const void *p, size_t n, size_t *used) {
+    const uint8_t *q = (const uint8_t *)p;
+    kvs_result r = kvs__tls_usable(t);
+    *used = 0;
+    while (r == KVS_OK && n > 0) {
+        size_t room = 0, k;
+        unsigned char *buf = br_ssl_engine_recvrec_buf(&t->e->sc.eng, &room);
+        if (!buf || room == 0)
+            break;
+        k = KVS__MIN(room, n);
+        KVS_MEMCPY(buf, q, k);
+        br_ssl_engine_recvrec_ack(&t->e->sc.eng, k);
+        q += k;
+        n -= k;
+        *used += k;
+        kvs__tls_update(t);
+        if (t->state == KVS__TLS_ST_FAILED)
+            return t->error;
+        if (t->state == KVS__TLS_ST_CLOSED)
+            break;
+    }
+    if (r != KVS_OK)
+        return r;
+    return (*used || n == 0) ? KVS_OK : KVS_ERR_AGAIN;
+}
+
+/* Bytes for the socket: up to cap bytes into out (*len). KVS_OK, or KVS_ERR_AGAIN when
+   nothing is waiting. Call it after every other call until it stops returning KVS_OK: after a
+   failure it still hands out the fatal alert (unknown_ca, certificate_expired, bad_certificate
+   ... for a refused certificate), then returns the failure's result. */
+KVS_PRIVATE kvs_result kvs__tls_output(kvs__tls *t, void *out, size_t cap, size_t *len) {
+    uint8_t *o = (uint8_t *)out;
+    kvs_result r = kvs__tls_usable(t);
+    *len = 0;
+    if (t->alert_off < t->alert_len && cap > 0) {
+        *len = KVS__MIN(cap, t->alert_len - t->alert_off);
+        KVS_MEMCPY(o, t->alert + t->alert_off, *len);
+        t->alert_off += *len;
+        return KVS_OK;
+    }
+    if (r != KVS_OK)
+        return r;
+    while (cap > 0) {
+        size_t avail = 0, k;
+        unsigned char *buf = br_ssl_engine_sendrec_buf(&t->e->sc.eng, &avail);
+        if (!buf || avail == 0)
+            break;
+        k = KVS__MIN(avail, cap);
+        KVS_MEMCPY(o, buf, k);
+        br_ssl_engine_sendrec_ack(&t->e->sc.eng, k);
+        o += k;
+        cap -= k;
+        *len += k;
+    }
+    kvs__tls_update(t);
+    return *len ? KVS_OK : KVS_ERR_AGAIN;
+}
+
+/* The bytes kvs__tls_output has for the socket right now (0: none). */
+KVS_PRIVATE size_t kvs__tls_pending(kvs__tls *t) {
+    size_t avail = t->alert_len - t->alert_off;
+    if (kvs__tls_usable(t) == KVS_OK)
+        (void)br_ssl_engine_sendrec_buf(&t->e->sc.eng, &avail);
+    return avail;
+}
+
+/* Application data to send: as much of p[0..n) as the engine takes now (*used), sealed and
+   flushed into records for kvs__tls_output. KVS_OK (*used may be < n: send the output, then
+   write the rest); KVS_ERR_AGAIN when nothing fits now (during the handshake, or until the
+   output is sent); KVS_ERR_CLOSED after kvs__tls_close or the server's close_notify; the
+   failure's result once failed. */
+KVS_PRIVATE kvs_result kvs__tls_write(kvs__tls *t, const void *p, size_t n, size_t *used) {
+    const uint8_t *q = (const uint8_t *)p;
+    kvs_result r = kvs__tls_usable(t);
+    *used = 0;
+    if (r != KVS_OK)
+        return r;
+    if (t->state == KVS__TLS_ST_CLOSING)
+        return KVS_ERR_CLOSED;
+    while (n > 0) {
+        size_t room = 0, k;
+        unsigned char *buf = br_ssl_engine_sendapp_buf(&t->e->sc.eng, &room);
+        if (!buf || room == 0)
+            break;
+        k = KVS__MIN(room, n);
+        KVS_MEMCPY(buf, q, k);
+        br_ssl_engine_sendapp_ack(&t->e->sc.eng, k);
+        q += k;
+        n -= k;
+        *used += k;
+    }
+    if (*used)
+        br_ssl_engine_flush(&t->e->sc.eng, 0);
+    kvs__tls_update(t);
+    if (t->state == KVS__TLS_ST_FAILED)
+        return t->error;
+    return (*used || n == 0) ? KVS_OK : KVS_ERR_AGAIN;
+}
+
+/* Application data received: up to cap bytes into out (*len). KVS_OK; KVS_ERR_AGAIN when
+   none is waiting (feed more input); KVS_ERR_CLOSED once the server closed and everything was
+   read; the failure's result once failed. */
+KVS_PRIVATE kvs_result kvs__tls_read(kvs__tls *t, void *out, size_t cap, size_t *len) {
+    uint8_t *o = (uint8_t *)out;
+    kvs_result r = kvs__tls_usable(t);
+    *len = 0;
+    if (r != KVS_OK)
+        return r;
+    while (cap > 0) {
+        size_t avail = 0, k;
+        unsigned char *buf = br_ssl_engine_recvapp_buf(&t->e->sc.eng, &avail);
+        if (!buf || avail == 0)
+            break;
+        k = KVS__MIN(avail, cap);
+        KVS_MEMCPY(o, buf, k);
+        br_ssl_engine_recvapp_ack(&t->e->sc.eng, k);
+        o += k;
+        cap -= k;
+        *len += k;
+    }
+    kvs__tls_update(t);
+    if (*len)
+        return KVS_OK;
+    r = kvs__tls_usable(t);
+    return r != KVS_OK ? r : KVS_ERR_AGAIN;
+}
+
+/* Close: queue close_notify (send it with kvs__tls_output); the client is CLOSING until the
+   server's close_notify arrives (CLOSED). Deinit may follow at once, without waiting. */
+KVS_PRIVATE void kvs__tls_close(kvs__tls *t) {
+    if (!t->e || (t->state != KVS__TLS_ST_HANDSHAKE && t->state != KVS__TLS_ST_OPEN))
+        return;
+    br_ssl_engine_close(&t->e->sc.eng);
+    t->state = KVS__TLS_ST_CLOSING;
+    kvs__tls_update(t);
+}
+
+/* ==== [29] >>stun  STUN (RFC 8489): parse, build, integrity, fingerprint, transactions ======= */
 /* depends on: >>prelude (cursors), >>util (CRC-32), >>crypto (HMAC-SHA1/SHA-256, MD5, random).
    entry points: none (>>turn and >>ice use it).
    - kvs__stun_parse checks a whole message (header, cookie, length, every attribute inside the
@@ -9659,7 +10500,7 @@ KVS_PRIVATE int kvs__stun_txn_match(const kvs__stun_txn *t, const kvs__stun_msg 
            KVS_MEMCMP(t->txid, m->txid, 12) == 0;
 }
 
-/* ==== [29] >>turn  TURN client (RFC 8656) over UDP, TCP, TLS: allocation, peers, channels = */
+/* ==== [30] >>turn  TURN client (RFC 8656) over UDP, TCP, TLS: allocation, peers, channels = */
 /* depends on: >>stun.  entry points: none (>>ice drives it).
    One kvs__turn is one allocation on one TURN server, reached over UDP or over a byte stream
    (TCP, or TLS: the caller runs >>tls and hands this object the plaintext). It is sans-IO:
@@ -10365,7 +11206,7 @@ KVS_PRIVATE void kvs__turn_stream_input(kvs__turn *t, const uint8_t *p, size_t n
     }
 }
 
-/* ==== [30] >>ice  ICE agent (RFC 8445, 8838, 7675): candidates, pairs, SDP candidate lines ====== */
+/* ==== [31] >>ice  ICE agent (RFC 8445, 8838, 7675): candidates, pairs, SDP candidate lines ====== */
 /* depends on: >>stun, >>turn.  entry points: none yet (the peer drives it).
    A sans-IO ICE agent for one component (BUNDLE + rtcp-mux: WebRTC needs no other), both roles.
    The caller owns the sockets: it registers each UDP socket with the address it is bound to
@@ -10919,7 +11760,7 @@ KVS_PRIVATE void kvs__ice_turn_state(void *ctx, int state, kvs_result why) {
     }
     kvs__ice_check_gathering(a);
 }
-/* ==== [31] >>ice-check  ICE checks: pairs, STUN in and out, nomination, consent, timers ========= */
+/* ==== [32] >>ice-check  ICE checks: pairs, STUN in and out, nomination, consent, timers ========= */
 /* depends on: >>ice.  entry points: none yet (the peer drives it). */
 
 /* --- pairs ------------------------------------------------------------------------------------ */
@@ -11773,7 +12614,7 @@ KVS_PRIVATE kvs_result kvs__ice_send(kvs__ice *a, const uint8_t *p, size_t n, kv
     return kvs__ice_route_to(a, a->pairs[pi].local, &a->remote[a->pairs[pi].remote].addr, p, n, buf, cap, r, len);
 }
 
-/* ==== [32] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [33] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -11856,7 +12697,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [33] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [34] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -11990,7 +12831,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [34] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [35] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -12758,7 +13599,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [35] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [36] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */

@@ -127,6 +127,15 @@ if want interop; then
     tests/interop/dtls_openssl.sh "$B/interop/dtls_peer" > "$B/interop-dtls.log" 2>&1
     counted "$B/interop-dtls.log" $? "" "interop: tests/interop/dtls_openssl.sh"
   fi
+  # the TLS client engine against openssl s_server over TCP on loopback: one counted test per case
+  if ! command -v openssl > /dev/null; then
+    skip "interop: tls vs openssl" "openssl not installed"
+  elif [ ! -x "$B/interop/tls_client" ]; then
+    fail "interop: $B/interop/tls_client not built (make all)"
+  else
+    tests/interop/tls_openssl.sh "$B/interop/tls_client" > "$B/interop-tls.log" 2>&1
+    counted "$B/interop-tls.log" $? "" "interop: tests/interop/tls_openssl.sh"
+  fi
   # SCTP and data channels against usrsctp over UDP on loopback: one counted test per case
   if [ ! -x "$B/interop/sctp_usrsctp" ]; then
     fail "interop: $B/interop/sctp_usrsctp not built (make all; needs libusrsctp-dev)"
