@@ -11972,7 +11972,7 @@ KVS_PRIVATE kvs_result kvs__ice_build_resp(kvs__ice *a, const kvs__ice_resp *q, 
         kvs__stun_put_error(&w, q->error, q->error == 487 ? "Role Conflict" : q->error == 420 ? "Unknown Attribute"
                                                                                              : "Unauthorized");
     if (q->error == 420)
-        kvs__stun_put(&w, KVS__STUN_A_UNKNOWN_ATTRIBUTES, q->unknown, 2u * q->nunknown);
+        kvs__stun_put(&w, KVS__STUN_A_UNKNOWN_ATTRIBUTES, q->unknown, 2u * (size_t)q->nunknown);
     else if (!q->error)
         kvs__stun_put_addr(&w, KVS__STUN_A_XOR_MAPPED_ADDRESS, &q->mapped);
     if (q->error != 401)
@@ -12507,9 +12507,9 @@ KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *
     kvs__ice_nominate(a, now);
     if ((a->next_check != KVS_TIME_NEVER && now >= a->next_check) || kvs__ice_nomination_due(a) >= 0) {
         int pi = kvs__ice_nomination_due(a), k;
+        kvs__ice_pair *p;
         if (pi < 0)
             pi = kvs__ice_next_pair(a, now);
-        kvs__ice_pair *p;
         if (pi < 0) {
             /* nothing to send now; stop pacing only when no check is in flight either */
             for (k = 0; k < KVS_ICE_MAX_PAIRS; k++)
