@@ -156,6 +156,17 @@ if want interop; then
   else
     tests/interop/coturn_selfcheck.sh > "$B/interop-coturn.log" 2>&1
     counted "$B/interop-coturn.log" $? "" "interop: tests/interop/coturn_selfcheck.sh"
+    # the TURN client and ICE agent through coturn: every transport, then TCP / TLS with UDP
+    # to the servers dropped
+    if [ ! -x "$B/interop/ice_turn" ]; then
+      fail "interop: $B/interop/ice_turn not built (make all)"
+    else
+      tests/interop/coturn_env.sh -- "$B/interop/ice_turn" > "$B/interop-ice-turn.log" 2>&1
+      counted "$B/interop-ice-turn.log" $? "" "interop: ice_turn"
+      tests/interop/coturn_env.sh --drop-udp -- "$B/interop/ice_turn" --udp-dropped \
+        > "$B/interop-ice-turn-noudp.log" 2>&1
+      counted "$B/interop-ice-turn-noudp.log" $? "" "interop: ice_turn --udp-dropped"
+    fi
   fi
 fi
 

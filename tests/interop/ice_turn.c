@@ -41,13 +41,21 @@ typedef struct side {
     unsigned long data_in;
     uint8_t pend[8192]; /* stream bytes waiting for the connection */
     size_t npend;
+    int tls_on;         /* TURN over TLS: the stream goes through a >>tls client */
+    kvs__tls tls;
+    uint8_t plain[8192]; /* plaintext for the TLS client, not taken yet */
+    size_t nplain;
+    uint8_t cin[16384];  /* ciphertext received, not taken yet */
+    size_t ncin;
 } side;
 
 static kvs_posix PX;
 static kvs_platform PF;
 static kvs__log LOG;
 static kvs__rng RNG;
-static int GUARD;
+static kvs__mem MEM;
+static kvs__tls_anchors ANCHORS;
+static int GUARD, HAVE_ANCHORS;
 static int passed, failed;
 
 static void cand_cb(void *ctx, const kvs__ice_cand *c, const char *line) {
@@ -128,11 +136,25 @@ static int side_init(side *s, int controlling, const kvs_addr *server, int trans
             return 0;
         s->tcp_open = 1;
     }
+    if (transport == KVS__TURN_TLS) {
+        kvs__tls_cfg tc;
+        const char *name = getenv("KVS_TURN_TLS_NAME");
+        memset(&tc, 0, sizeof tc);
+        tc.host.p = name ? name : "localhost";
+        tc.host.n = strlen(tc.host.p);
+        tc.anchors = &ANCHORS;
+        tc.unix_time = kvs_posix_unix_time(NULL);
+        if (!HAVE_ANCHORS || kvs__tls_init(&s->tls, &tc, &RNG, &LOG, &MEM) != KVS_OK)
+            return 0;
+        s->tls_on = 1;
+    }
     return kvs__ice_add_turn_server(&s->a, 0, server, transport, user, strlen(user), pass, strlen(pass), now,
                                     &idx) == KVS_OK;
 }
 
 static void side_close(side *s) {
+    if (s->tls_on)
+        kvs__tls_deinit(&s->tls);
     kvs_posix_sock_close(&PX, s->udp);
     if (s->tcp_open)
         kvs_posix_sock_close(&PX, s->tcp);
@@ -153,6 +175,37 @@ static void stream_flush(side *s) {
     }
 }
 
+/* TLS: plaintext in, ciphertext out to the connection, plaintext received to the agent. */
+static void tls_pump(side *s, kvs_time now) {
+    uint8_t buf[4096];
+    size_t used, len;
+    int progress = 1;
+    while (progress && !s->stream_failed) {
+        progress = 0;
+        if (s->ncin && kvs__tls_input(&s->tls, s->cin, s->ncin, &used) == KVS_OK && used) {
+            memmove(s->cin, s->cin + used, s->ncin - used);
+            s->ncin -= used;
+            progress = 1;
+        }
+        while (kvs__tls_read(&s->tls, buf, sizeof buf, &len) == KVS_OK && len) {
+            kvs__ice_stream_input(&s->a, 0, buf, len, now);
+            progress = 1;
+        }
+        if (s->nplain && kvs__tls_write(&s->tls, s->plain, s->nplain, &used) == KVS_OK && used) {
+            memmove(s->plain, s->plain + used, s->nplain - used);
+            s->nplain -= used;
+            progress = 1;
+        }
+        while (s->npend < sizeof s->pend &&
+               kvs__tls_output(&s->tls, s->pend + s->npend, sizeof s->pend - s->npend, &len) == KVS_OK && len) {
+            s->npend += len;
+            progress = 1;
+        }
+        if (kvs__tls_usable(&s->tls) != KVS_OK && kvs__tls_usable(&s->tls) != KVS_ERR_AGAIN)
+            s->stream_failed = s->tls.state == KVS__TLS_ST_FAILED;
+    }
+}
+
 static void side_out(side *s, kvs_time now) {
     uint8_t buf[1600];
     kvs__ice_route r;
@@ -160,11 +213,16 @@ static void side_out(side *s, kvs_time now) {
     while (kvs__ice_output(&s->a, &r, buf, sizeof buf, &len, now) == KVS_OK) {
         if (r.kind == KVS__ICE_ROUTE_UDP) {
             (void)kvs_posix_udp_send(&PX, s->udp, &r.to, buf, len);
-        } else if (s->npend + len <= sizeof s->pend) {
+        } else if (s->tls_on && s->nplain + len <= sizeof s->plain) {
+            memcpy(s->plain + s->nplain, buf, len);
+            s->nplain += len;
+        } else if (!s->tls_on && s->npend + len <= sizeof s->pend) {
             memcpy(s->pend + s->npend, buf, len);
             s->npend += len;
         }
     }
+    if (s->tls_on)
+        tls_pump(s, now);
     stream_flush(s);
 }
 
@@ -175,6 +233,13 @@ static void side_in(side *s, kvs_time now) {
     while ((n = kvs_posix_udp_recv(&PX, s->udp, &from, buf, sizeof buf)) > 0)
         kvs__ice_input(&s->a, 0, &from, buf, (size_t)n, now);
     if (s->tcp_open && !s->stream_failed) {
+        if (s->tls_on) {
+            while (s->ncin < sizeof s->cin &&
+                   (n = kvs_posix_tcp_recv(&PX, s->tcp, s->cin + s->ncin, sizeof s->cin - s->ncin)) > 0)
+                s->ncin += (size_t)n;
+            tls_pump(s, now);
+            return;
+        }
         while ((n = kvs_posix_tcp_recv(&PX, s->tcp, buf, sizeof buf)) > 0)
             kvs__ice_stream_input(&s->a, 0, buf, (size_t)n, now);
         if (n < 0)
@@ -256,10 +321,6 @@ static void one_case(int connect, int rest, int transport, int udp_dropped) {
         report(0, name, "no server address in the environment (run inside coturn_env.sh)");
         return;
     }
-    if (transport == KVS__TURN_TLS) {
-        report(0, name, "TURN over TLS needs the >>tls section");
-        return;
-    }
     for (i = 0; i < ns; i++) {
         if (!side_init(&s[i], i == 0, &server, transport, rest, kvs_posix_now(NULL))) {
             report(0, name, "setup failed (sockets)");
@@ -297,7 +358,10 @@ static void one_case(int connect, int rest, int transport, int udp_dropped) {
                 if (kvs__ice_send(&s[i].a, (const uint8_t *)"\x17relayed!", 9, &r, buf, sizeof buf, &len) == KVS_OK) {
                     if (r.kind == KVS__ICE_ROUTE_UDP) {
                         (void)kvs_posix_udp_send(&PX, s[i].udp, &r.to, buf, len);
-                    } else if (s[i].npend + len <= sizeof s[i].pend) {
+                    } else if (s[i].tls_on && s[i].nplain + len <= sizeof s[i].plain) {
+                        memcpy(s[i].plain + s[i].nplain, buf, len);
+                        s[i].nplain += len;
+                    } else if (!s[i].tls_on && s[i].npend + len <= sizeof s[i].pend) {
                         memcpy(s[i].pend + s[i].npend, buf, len);
                         s[i].npend += len;
                     }
@@ -341,11 +405,24 @@ int main(int argc, char **argv) {
         PF.log = kvs_posix_log;
     kvs__log_init(&LOG, &PF, &GUARD, KVS_LOG_DEBUG);
     kvs__crypto_rng_init(&RNG, &PF, &GUARD, &LOG);
+    kvs__mem_init(&MEM, &PF, &GUARD, &LOG, 0);
+    {
+        /* the CA the TURN servers' certificate chains to */
+        static char pem[65536];
+        const char *path = getenv("KVS_TURN_CA");
+        FILE *f = path ? fopen(path, "rb") : NULL;
+        size_t n = f ? fread(pem, 1, sizeof pem, f) : 0;
+        if (f)
+            fclose(f);
+        HAVE_ANCHORS = n > 0 && kvs__tls_anchors_parse(&ANCHORS, &MEM, &LOG, pem, n) == KVS_OK;
+    }
     for (rest = 0; rest < 2; rest++)
         for (tr = udp_dropped ? 1 : 0; tr < 3; tr++) {
             one_case(0, rest, tr, udp_dropped);
             one_case(1, rest, tr, udp_dropped);
         }
+    if (HAVE_ANCHORS)
+        kvs__tls_anchors_free(&ANCHORS);
     kvs_posix_deinit(&PX);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
