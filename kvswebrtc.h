@@ -293,10 +293,19 @@
   parsed once and shared: about 100 bytes of name plus the key (65 bytes P-256, 260 RSA-2048)
   each.
 
+  ICE (>>ice, >>turn): one agent per peer is a fixed-size object with no heap use: 39656 bytes on
+  x86-64 with the defaults (KVS_ICE_MAX_CANDIDATES 16 local and remote, KVS_ICE_MAX_PAIRS 64,
+  KVS_ICE_MAX_SERVERS 4 STUN and 4 TURN servers), of which each TURN allocation is 6984 bytes
+  (KVS_TURN_MAX_PEERS 8 permissions / channels, KVS_TURN_STREAM_BUF 4096 for TCP / TLS frames).
+  SCTP (>>sctp): 19928 bytes per association plus its buffers (send 1 MiB, receive max message +
+  64 KiB by default, each bounded by the configuration).
+
   ================================================================================================
   0.9  RECENT CHANGES      (full history in README.md)
   ================================================================================================
 
+  0.4.0  STUN (RFC 8489), TURN client over UDP / TCP / TLS (RFC 8656), ICE agent (RFC 8445, 8838,
+         7675), TLS 1.2 client over BearSSL.
   0.3.0  SCTP (RFC 4960 subset, RFC 3758 PR-SCTP, RFC 6525 stream reset, RFC 8261 over DTLS)
          and data channels (RFC 8831 / 8832); interoperable with usrsctp. CRC-32c uses SSE4.2 or
          the ARMv8 CRC instructions when present (KVS_NO_SIMD: table only).
@@ -315,9 +324,9 @@
 #endif
 
 #define KVS_VERSION_MAJOR 0
-#define KVS_VERSION_MINOR 3
+#define KVS_VERSION_MINOR 4
 #define KVS_VERSION_PATCH 0
-#define KVS_VERSION_STRING "0.3.0"
+#define KVS_VERSION_STRING "0.4.0"
 
 #ifndef KVS_STATIC
 #define KVS_STATIC 0

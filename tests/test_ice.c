@@ -49,6 +49,8 @@ static void ic_data(void *ctx, const uint8_t *p, size_t n) {
     memcpy(e->last, p, n < sizeof e->last ? n : sizeof e->last);
 }
 
+static int ic_v6; /* the next ic_new uses IPv6 host addresses */
+
 static ic_net *ic_new(uint64_t seed, int loss, int controlling0, int controlling1) {
     ic_net *n = (ic_net *)calloc(1, sizeof *n);
     int i;
@@ -71,7 +73,10 @@ static ic_net *ic_new(uint64_t seed, int loss, int controlling0, int controlling
         cb.state = ic_state;
         cb.data = ic_data;
         CHECK_EQ(kvs__ice_init(&e->a, &cfg, &cb, &e->rng, &e->log), KVS_OK);
-        kvs_addr_parse(&e->host, i ? "10.0.0.2" : "10.0.0.1", 8, (uint16_t)(5000 + i));
+        if (ic_v6)
+            kvs_addr_parse(&e->host, i ? "2001:db8::2" : "2001:db8::1", 11, (uint16_t)(5000 + i));
+        else
+            kvs_addr_parse(&e->host, i ? "10.0.0.2" : "10.0.0.1", 8, (uint16_t)(5000 + i));
         CHECK_EQ(kvs__ice_add_host(&e->a, 0, &e->host), KVS_OK);
     }
     return n;
@@ -443,7 +448,25 @@ static void test_ice_bad_requests(void) {
     ic_free(n);
 }
 
+/* IPv6 host candidates; a link-local address is refused as a host candidate by default. */
+static void test_ice_ipv6(void) {
+    ic_net *n;
+    kvs_addr ll;
+    ic_v6 = 1;
+    n = ic_new(99, 10, 1, 0);
+    ic_v6 = 0;
+    CHECK(strstr(n->ep[0].lines[0], " 2001:db8::1 5000 typ host") != NULL);
+    ic_signal(n, 1);
+    ic_run(n, KVS_SEC(30), ic_connected);
+    CHECK(ic_connected(n));
+    ic_exchange(n);
+    kvs_addr_parse(&ll, "fe80::1", 7, 7000);
+    CHECK_EQ(kvs__ice_add_host(&n->ep[0].a, 1, &ll), KVS_ERR_UNSUPPORTED);
+    ic_free(n);
+}
+
 static const kvs_test_case kvs_tests_ice[] = {
+    {"ipv6", test_ice_ipv6},
     {"bad_requests", test_ice_bad_requests},
     {"candidate_lines", test_ice_candidate_lines},
     {"host", test_ice_host},
