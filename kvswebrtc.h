@@ -10061,18 +10061,18 @@ typedef struct kvs__stun_msg {
     uint8_t txid[12];
     int nattrs;
     kvs__stun_attr attrs[KVS__STUN_MAX_ATTRS];
-    int mi, mi256, fp;      /* index of MESSAGE-INTEGRITY(-SHA256), FINGERPRINT; -1 when absent */
-    int nunknown;           /* comprehension-required attributes not understood ... */
+    int mi, mi256, fp; /* index of MESSAGE-INTEGRITY(-SHA256), FINGERPRINT; -1 when absent */
+    int nunknown;      /* comprehension-required attributes not understood ... */
     uint16_t unknown[KVS__STUN_MAX_UNKNOWN]; /* ... their types (for a 420 answer) */
 } kvs__stun_msg;
 
 /* A client transaction (retransmission timing only: the caller keeps the bytes). */
 typedef struct kvs__stun_txn {
     uint8_t txid[12];
-    kvs_time next;  /* when to send again (or give up); KVS_TIME_NEVER when done */
+    kvs_time next; /* when to send again (or give up); KVS_TIME_NEVER when done */
     kvs_time rto;
-    int sends;      /* sends so far */
-    int reliable;   /* over TCP / TLS: one send, one long wait */
+    int sends;    /* sends so far */
+    int reliable; /* over TCP / TLS: one send, one long wait */
 } kvs__stun_txn;
 
 /* --- message type and header --------------------------------------------------------------- */
@@ -10161,8 +10161,7 @@ KVS_PRIVATE kvs_result kvs__stun_parse(const uint8_t *p, size_t n, kvs__stun_msg
     KVS_MEMSET(m, 0, sizeof *m);
     m->mi = m->mi256 = m->fp = -1;
     if (n < KVS__STUN_HDR || (p[0] & 0xC0u) || kvs__get_u32(p + 4) != KVS__STUN_COOKIE ||
-        (kvs__get_u16(p + 2) & 3u) ||
-        (size_t)kvs__get_u16(p + 2) + KVS__STUN_HDR != n)
+        (kvs__get_u16(p + 2) & 3u) || (size_t)kvs__get_u16(p + 2) + KVS__STUN_HDR != n)
         return KVS_ERR_PARSE;
     m->p = p;
     m->n = n;
@@ -10188,7 +10187,8 @@ KVS_PRIVATE kvs_result kvs__stun_parse(const uint8_t *p, size_t n, kvs__stun_msg
             return KVS_ERR_PARSE;
         /* after MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT count; after
            MESSAGE-INTEGRITY-SHA256 only FINGERPRINT (RFC 8489 14.5, 14.6) */
-        if ((m->mi >= 0 && at != KVS__STUN_A_MESSAGE_INTEGRITY_SHA256 && at != KVS__STUN_A_FINGERPRINT) ||
+        if ((m->mi >= 0 && at != KVS__STUN_A_MESSAGE_INTEGRITY_SHA256 &&
+             at != KVS__STUN_A_FINGERPRINT) ||
             (m->mi256 >= 0 && at != KVS__STUN_A_FINGERPRINT)) {
             off += 4 + (((size_t)len + 3u) & ~(size_t)3u);
             continue;
@@ -10322,7 +10322,8 @@ KVS_PRIVATE size_t kvs__stun_mac(const uint8_t *p, size_t upto, size_t attr_end,
 /* Check MESSAGE-INTEGRITY-SHA256 when present, else MESSAGE-INTEGRITY, with the key (the
    short-term password, or the long-term key). KVS_ERR_NOT_FOUND when the message has neither,
    KVS_ERR_AUTH when it does not match. */
-KVS_PRIVATE kvs_result kvs__stun_check_integrity(const kvs__stun_msg *m, const void *key, size_t klen) {
+KVS_PRIVATE kvs_result kvs__stun_check_integrity(const kvs__stun_msg *m, const void *key,
+                                                 size_t klen) {
     uint8_t mac[32];
     int ok, i = m->mi256 >= 0 ? m->mi256 : m->mi;
     const kvs__stun_attr *a;
@@ -10354,12 +10355,13 @@ KVS_PRIVATE kvs_result kvs__stun_check_fingerprint(const kvs__stun_msg *m) {
         return KVS_ERR_NOT_FOUND;
     a = &m->attrs[m->fp];
     return kvs__stun_crc(m->p, (size_t)a->off - 4) == kvs__get_u32(m->p + a->off) ? KVS_OK
-                                                                                   : KVS_ERR_AUTH;
+                                                                                  : KVS_ERR_AUTH;
 }
 
 /* The long-term credential key (RFC 8489 9.2.2): MD5(username ":" realm ":" password). */
-KVS_PRIVATE void kvs__stun_long_term_key(const void *user, size_t ulen, const void *realm, size_t rlen,
-                                         const void *pass, size_t plen, uint8_t key[16]) {
+KVS_PRIVATE void kvs__stun_long_term_key(const void *user, size_t ulen, const void *realm,
+                                         size_t rlen, const void *pass, size_t plen,
+                                         uint8_t key[16]) {
     br_md5_context c;
     br_md5_init(&c);
     br_md5_update(&c, user, ulen);
@@ -10472,7 +10474,8 @@ KVS_PRIVATE void kvs__stun_put_fingerprint(kvs__wr *w) {
 /* --- client transactions ------------------------------------------------------------------- */
 
 /* Start a transaction: a fresh random transaction id, the first send due now. */
-KVS_PRIVATE kvs_result kvs__stun_txn_start(kvs__stun_txn *t, kvs__rng *rng, int reliable, kvs_time now) {
+KVS_PRIVATE kvs_result kvs__stun_txn_start(kvs__stun_txn *t, kvs__rng *rng, int reliable,
+                                           kvs_time now) {
     kvs_result r = kvs__crypto_random(rng, t->txid, sizeof t->txid);
     t->next = now;
     t->rto = KVS__STUN_RTO;
@@ -10505,7 +10508,8 @@ KVS_PRIVATE int kvs__stun_txn_due(kvs__stun_txn *t, kvs_time now) {
 
 /* Whether a message answers this transaction. */
 KVS_PRIVATE int kvs__stun_txn_match(const kvs__stun_txn *t, const kvs__stun_msg *m) {
-    return t->next != KVS_TIME_NEVER && (m->cls == KVS__STUN_SUCCESS || m->cls == KVS__STUN_ERROR) &&
+    return t->next != KVS_TIME_NEVER &&
+           (m->cls == KVS__STUN_SUCCESS || m->cls == KVS__STUN_ERROR) &&
            KVS_MEMCMP(t->txid, m->txid, 12) == 0;
 }
 
@@ -10537,7 +10541,7 @@ KVS_PRIVATE int kvs__stun_txn_match(const kvs__stun_txn *t, const kvs__stun_msg 
 #ifndef KVS_TURN_STREAM_BUF
 #define KVS_TURN_STREAM_BUF 4096 /* bytes of one STUN / ChannelData frame over TCP or TLS */
 #endif
-#define KVS__TURN_CRED_MAX 512   /* username and password bytes kept (KVS's are ~200) */
+#define KVS__TURN_CRED_MAX 512 /* username and password bytes kept (KVS's are ~200) */
 #define KVS__TURN_NONCE_MAX 256
 #define KVS__TURN_REALM_MAX 128
 
@@ -10553,13 +10557,13 @@ KVS_PRIVATE int kvs__stun_txn_match(const kvs__stun_txn *t, const kvs__stun_msg 
 #define KVS__TURN_CLOSED 4
 #define KVS__TURN_FAILED 5
 
-#define KVS__TURN_LIFETIME 600u          /* seconds asked for */
+#define KVS__TURN_LIFETIME 600u /* seconds asked for */
 #define KVS__TURN_PERM_LIFETIME KVS_SEC(300)
 #define KVS__TURN_PERM_REFRESH KVS_SEC(240)
 #define KVS__TURN_CHAN_LIFETIME KVS_SEC(600)
 #define KVS__TURN_CHAN_REFRESH KVS_SEC(540)
 #define KVS__TURN_CHAN_FIRST 0x4000u
-#define KVS__TURN_MAX_RETRIES 3          /* 401 / 438 answers followed per request */
+#define KVS__TURN_MAX_RETRIES 3 /* 401 / 438 answers followed per request */
 
 /* request kinds */
 #define KVS__TURN_RQ_NONE 0
@@ -10570,10 +10574,10 @@ KVS_PRIVATE int kvs__stun_txn_match(const kvs__stun_txn *t, const kvs__stun_msg 
 
 typedef struct kvs__turn_req {
     kvs__stun_txn txn;
-    uint8_t kind;    /* KVS__TURN_RQ_*; NONE = free slot */
-    uint8_t retries; /* 401 / 438 answers followed */
-    uint8_t peer;    /* index into peers[] */
-    uint8_t authed;  /* sent with credentials: the answer must carry a MESSAGE-INTEGRITY */
+    uint8_t kind;      /* KVS__TURN_RQ_*; NONE = free slot */
+    uint8_t retries;   /* 401 / 438 answers followed */
+    uint8_t peer;      /* index into peers[] */
+    uint8_t authed;    /* sent with credentials: the answer must carry a MESSAGE-INTEGRITY */
     uint32_t lifetime; /* REFRESH: the lifetime asked for (0 = deallocate) */
 } kvs__turn_req;
 
@@ -10581,9 +10585,9 @@ typedef struct kvs__turn_req {
 typedef struct kvs__turn_peer {
     kvs_addr addr;
     uint8_t used;
-    uint8_t perm;      /* 0 none, 1 requested, 2 installed, 3 refused */
-    uint8_t chan;      /* 0 none, 1 requested, 2 bound, 3 refused */
-    uint16_t number;   /* the channel number */
+    uint8_t perm;    /* 0 none, 1 requested, 2 installed, 3 refused */
+    uint8_t chan;    /* 0 none, 1 requested, 2 bound, 3 refused */
+    uint16_t number; /* the channel number */
     kvs_time perm_refresh, chan_refresh;
 } kvs__turn_peer;
 
@@ -10622,7 +10626,7 @@ typedef struct kvs__turn {
     kvs__turn_peer peers[KVS_TURN_MAX_PEERS];
     kvs__turn_req reqs[KVS_TURN_MAX_PEERS * 2 + 1];
     uint8_t rx[KVS_TURN_STREAM_BUF]; /* stream: the frame being received */
-    size_t rx_len, rx_skip;         /* bytes held; bytes of an oversized frame still to skip */
+    size_t rx_len, rx_skip;          /* bytes held; bytes of an oversized frame still to skip */
     kvs__turn_stats st;
 } kvs__turn;
 
@@ -10632,8 +10636,9 @@ typedef struct kvs__turn {
    IPv6 literal in brackets, returned without them), optional port, optional ?transport=udp|tcp.
    *transport: KVS__TURN_UDP / _TCP / _TLS (turns: is TLS over TCP; stun: gives UDP). *is_turn
    says turn(s): rather than stun(s):. KVS_ERR_PARSE for anything else. */
-KVS_PRIVATE kvs_result kvs__turn_uri_parse(const char *uri, size_t n, const char **host, size_t *host_len,
-                                           uint16_t *port, int *transport, int *is_turn) {
+KVS_PRIVATE kvs_result kvs__turn_uri_parse(const char *uri, size_t n, const char **host,
+                                           size_t *host_len, uint16_t *port, int *transport,
+                                           int *is_turn) {
     size_t i = 0, h0, h1;
     int secure = 0, tcp = -1;
     unsigned long p = 0;
@@ -10683,9 +10688,11 @@ KVS_PRIVATE kvs_result kvs__turn_uri_parse(const char *uri, size_t n, const char
         if (n - i < sizeof tq - 1 || KVS_MEMCMP(uri + i, tq, sizeof tq - 1) != 0)
             return KVS_ERR_PARSE;
         i += sizeof tq - 1;
-        if (n - i == 3 && (KVS_MEMCMP(uri + i, "udp", 3) == 0 || KVS_MEMCMP(uri + i, "UDP", 3) == 0))
+        if (n - i == 3 &&
+            (KVS_MEMCMP(uri + i, "udp", 3) == 0 || KVS_MEMCMP(uri + i, "UDP", 3) == 0))
             tcp = 0;
-        else if (n - i == 3 && (KVS_MEMCMP(uri + i, "tcp", 3) == 0 || KVS_MEMCMP(uri + i, "TCP", 3) == 0))
+        else if (n - i == 3 &&
+                 (KVS_MEMCMP(uri + i, "tcp", 3) == 0 || KVS_MEMCMP(uri + i, "TCP", 3) == 0))
             tcp = 1;
         else
             return KVS_ERR_PARSE;
@@ -10713,12 +10720,13 @@ KVS_PRIVATE void kvs__turn_set_state(kvs__turn *t, int state, kvs_result why) {
 
 /* server: the resolved address; transport: KVS__TURN_UDP / _TCP / _TLS; user / pass: the
    credentials as given (TURN REST / KVS credentials included). */
-KVS_PRIVATE kvs_result kvs__turn_init(kvs__turn *t, const kvs_addr *server, int transport, const char *user,
-                                      size_t ulen, const char *pass, size_t plen, const kvs__turn_cb *cb,
-                                      kvs__rng *rng, kvs__log *lg) {
+KVS_PRIVATE kvs_result kvs__turn_init(kvs__turn *t, const kvs_addr *server, int transport,
+                                      const char *user, size_t ulen, const char *pass, size_t plen,
+                                      const kvs__turn_cb *cb, kvs__rng *rng, kvs__log *lg) {
     KVS_MEMSET(t, 0, sizeof *t);
     if (ulen > sizeof t->user || plen > sizeof t->pass || transport < KVS__TURN_UDP ||
-        transport > KVS__TURN_TLS || (server->family != KVS_AF_INET && server->family != KVS_AF_INET6))
+        transport > KVS__TURN_TLS ||
+        (server->family != KVS_AF_INET && server->family != KVS_AF_INET6))
         return KVS_ERR_INVALID_ARG;
     t->server = *server;
     t->transport = transport;
@@ -10782,8 +10790,8 @@ KVS_PRIVATE void kvs__turn_close(kvs__turn *t, kvs_time now) {
     kvs__turn_req *q;
     if (t->state != KVS__TURN_ALLOCATED) {
         if (t->state != KVS__TURN_DEALLOCATING)
-            kvs__turn_set_state(t, t->state == KVS__TURN_FAILED ? KVS__TURN_FAILED : KVS__TURN_CLOSED,
-                                KVS_OK);
+            kvs__turn_set_state(
+                t, t->state == KVS__TURN_FAILED ? KVS__TURN_FAILED : KVS__TURN_CLOSED, KVS_OK);
         return;
     }
     for (i = 0; i < sizeof t->reqs / sizeof t->reqs[0]; i++)
@@ -10801,14 +10809,16 @@ KVS_PRIVATE void kvs__turn_close(kvs__turn *t, kvs_time now) {
 /* --- peers: permissions and channels --------------------------------------------------------- */
 
 KVS_PRIVATE int kvs__turn_same_ip(const kvs_addr *a, const kvs_addr *b) {
-    return a->family == b->family && KVS_MEMCMP(a->ip, b->ip, a->family == KVS_AF_INET6 ? 16 : 4) == 0;
+    return a->family == b->family &&
+           KVS_MEMCMP(a->ip, b->ip, a->family == KVS_AF_INET6 ? 16 : 4) == 0;
 }
 
 /* The peer entry of an address (exact address and port), or -1. */
 KVS_PRIVATE int kvs__turn_peer_find(const kvs__turn *t, const kvs_addr *a) {
     int i;
     for (i = 0; i < KVS_TURN_MAX_PEERS; i++)
-        if (t->peers[i].used && kvs__turn_same_ip(&t->peers[i].addr, a) && t->peers[i].addr.port == a->port)
+        if (t->peers[i].used && kvs__turn_same_ip(&t->peers[i].addr, a) &&
+            t->peers[i].addr.port == a->port)
             return i;
     return -1;
 }
@@ -10817,7 +10827,8 @@ KVS_PRIVATE int kvs__turn_peer_find(const kvs__turn *t, const kvs_addr *a) {
 KVS_PRIVATE int kvs__turn_ip_permitted(const kvs__turn *t, const kvs_addr *a) {
     int i;
     for (i = 0; i < KVS_TURN_MAX_PEERS; i++)
-        if (t->peers[i].used && (t->peers[i].perm == 1 || t->peers[i].perm == 2 || t->peers[i].chan == 2) &&
+        if (t->peers[i].used &&
+            (t->peers[i].perm == 1 || t->peers[i].perm == 2 || t->peers[i].chan == 2) &&
             kvs__turn_same_ip(&t->peers[i].addr, a))
             return 1;
     return 0;
@@ -10861,8 +10872,8 @@ KVS_PRIVATE kvs_result kvs__turn_permit(kvs__turn *t, const kvs_addr *peer, kvs_
 /* Data for a peer, framed for the server: ChannelData when the peer's channel is bound (padded
    to 4 bytes on a stream), else a Send indication. KVS_ERR_STATE without an allocation or a
    permission asked for; KVS_ERR_BUFFER_TOO_SMALL with *len the size needed. */
-KVS_PRIVATE kvs_result kvs__turn_wrap(kvs__turn *t, const kvs_addr *peer, const void *data, size_t n,
-                                      uint8_t *buf, size_t cap, size_t *len) {
+KVS_PRIVATE kvs_result kvs__turn_wrap(kvs__turn *t, const kvs_addr *peer, const void *data,
+                                      size_t n, uint8_t *buf, size_t cap, size_t *len) {
     int i = kvs__turn_peer_find(t, peer);
     kvs__wr w;
     *len = 0;
@@ -10950,7 +10961,8 @@ KVS_PRIVATE void kvs__turn_req_failed(kvs__turn *t, kvs__turn_req *q, kvs_result
 
 /* The next datagram (or stream bytes) for the server: a request due now. KVS_ERR_AGAIN when
    nothing is. */
-KVS_PRIVATE kvs_result kvs__turn_output(kvs__turn *t, uint8_t *buf, size_t cap, size_t *len, kvs_time now) {
+KVS_PRIVATE kvs_result kvs__turn_output(kvs__turn *t, uint8_t *buf, size_t cap, size_t *len,
+                                        kvs_time now) {
     size_t i;
     *len = 0;
     for (i = 0; i < sizeof t->reqs / sizeof t->reqs[0]; i++) {
@@ -11022,7 +11034,8 @@ KVS_PRIVATE void kvs__turn_deliver(kvs__turn *t, const kvs_addr *peer, const uin
 }
 
 /* A response to one of our requests. */
-KVS_PRIVATE void kvs__turn_on_response(kvs__turn *t, kvs__turn_req *q, const kvs__stun_msg *m, kvs_time now) {
+KVS_PRIVATE void kvs__turn_on_response(kvs__turn *t, kvs__turn_req *q, const kvs__stun_msg *m,
+                                       kvs_time now) {
     kvs__turn_peer *p = &t->peers[q->peer];
     uint32_t life = 0;
     if (m->cls == KVS__STUN_ERROR) {
@@ -11040,7 +11053,8 @@ KVS_PRIVATE void kvs__turn_on_response(kvs__turn *t, kvs__turn_req *q, const kvs
             const uint8_t *realm = kvs__stun_get(m, KVS__STUN_A_REALM, &rl);
             v = kvs__stun_get(m, KVS__STUN_A_NONCE, &n);
             if (!v || n > sizeof t->nonce || (code == 401 && (!realm || rl > sizeof t->realm)) ||
-                (code == 401 && t->have_key && n == t->nonce_len && KVS_MEMCMP(v, t->nonce, n) == 0)) {
+                (code == 401 && t->have_key && n == t->nonce_len &&
+                 KVS_MEMCMP(v, t->nonce, n) == 0)) {
                 KVS__LOGF_WARN(t->log, TURN_AUTH_FAILED, "error %d", code);
                 kvs__turn_req_failed(t, q, KVS_ERR_AUTH);
                 return;
@@ -11051,10 +11065,12 @@ KVS_PRIVATE void kvs__turn_on_response(kvs__turn *t, kvs__turn_req *q, const kvs
                 KVS_MEMCPY(t->realm, realm, rl);
                 t->realm_len = rl;
             }
-            kvs__stun_long_term_key(t->user, t->ulen, t->realm, t->realm_len, t->pass, t->plen, t->key);
+            kvs__stun_long_term_key(t->user, t->ulen, t->realm, t->realm_len, t->pass, t->plen,
+                                    t->key);
             t->have_key = 1;
             if (kvs__turn_req_retry(t, q, now) != KVS_OK) {
-                KVS__LOGF_WARN(t->log, TURN_AUTH_FAILED, "error %d after %d retries", code, q->retries - 1);
+                KVS__LOGF_WARN(t->log, TURN_AUTH_FAILED, "error %d after %d retries", code,
+                               q->retries - 1);
                 kvs__turn_req_failed(t, q, KVS_ERR_AUTH);
             }
             return;
@@ -11295,14 +11311,14 @@ typedef struct kvs__ice_route {
 } kvs__ice_route;
 
 typedef struct kvs__ice_cand {
-    kvs_addr addr;     /* the transport address (remote: as signalled or learned) */
-    kvs_addr base;     /* local: the address it sends from (host; relayed for relay) */
-    kvs_addr related;  /* srflx / relay: raddr / rport */
+    kvs_addr addr;    /* the transport address (remote: as signalled or learned) */
+    kvs_addr base;    /* local: the address it sends from (host; relayed for relay) */
+    kvs_addr related; /* srflx / relay: raddr / rport */
     uint32_t priority;
     uint8_t type, used;
-    uint8_t sock;      /* local host / srflx / prflx: the socket; relay: the TURN server index */
+    uint8_t sock;       /* local host / srflx / prflx: the socket; relay: the TURN server index */
     uint8_t unresolved; /* remote: an mDNS name (.local) not resolved: never paired */
-    uint8_t signalled; /* local: given to the application */
+    uint8_t signalled;  /* local: given to the application */
     char foundation[33];
 } kvs__ice_cand;
 
@@ -11325,19 +11341,19 @@ typedef struct kvs__ice_server {
 typedef struct kvs__ice_resp {
     kvs__ice_route route;
     uint8_t txid[12];
-    kvs_addr mapped;  /* the source we saw */
-    int error;        /* 0, or 401 / 420 / 487 */
+    kvs_addr mapped;                            /* the source we saw */
+    int error;                                  /* 0, or 401 / 420 / 487 */
     uint8_t unknown[2 * KVS__STUN_MAX_UNKNOWN]; /* 420: the attribute types, network order */
     int nunknown;
-    uint8_t relay;    /* arrived through TURN server `relay - 1` */
+    uint8_t relay; /* arrived through TURN server `relay - 1` */
 } kvs__ice_resp;
 
 typedef struct kvs__ice_cfg {
     int controlling;
-    int relay_only;            /* gather and pair relayed candidates only */
-    int allow_link_local;      /* host candidates on link-local addresses */
-    kvs_time ta;               /* pacing of checks; 0 = 50 ms */
-    kvs_time timeout;          /* no valid pair this long after checks start: failed; 0 = 30 s */
+    int relay_only;       /* gather and pair relayed candidates only */
+    int allow_link_local; /* host candidates on link-local addresses */
+    kvs_time ta;          /* pacing of checks; 0 = 50 ms */
+    kvs_time timeout;     /* no valid pair this long after checks start: failed; 0 = 30 s */
 } kvs__ice_cfg;
 
 typedef struct kvs__ice_cb {
@@ -11376,15 +11392,15 @@ typedef struct kvs__ice {
     uint8_t turn_sock[KVS_ICE_MAX_SERVERS]; /* UDP: the host socket; stream: unused */
     kvs__ice_resp resp[KVS__ICE_RESPONSES];
     int nresp;
-    int selected;              /* pair index, or -1 */
-    kvs_time next_check;       /* Ta pacing */
-    kvs_time first_valid;      /* when the first pair became valid (nomination wait) */
+    int selected;         /* pair index, or -1 */
+    kvs_time next_check;  /* Ta pacing */
+    kvs_time first_valid; /* when the first pair became valid (nomination wait) */
     kvs_time consent_next, consent_rx;
-    kvs__stun_txn consent;     /* the consent check in flight */
+    kvs__stun_txn consent; /* the consent check in flight */
     kvs__ice_stats st;
-    kvs_time now;              /* the time of the current call */
-    uint8_t cur_turn;          /* the TURN allocation whose input is being handled */
-    uint8_t scratch[1500];     /* a check or response being wrapped for TURN */
+    kvs_time now;          /* the time of the current call */
+    uint8_t cur_turn;      /* the TURN allocation whose input is being handled */
+    uint8_t scratch[1500]; /* a check or response being wrapped for TURN */
 } kvs__ice;
 
 /* --- candidates --------------------------------------------------------------------------- */
@@ -11507,7 +11523,8 @@ KVS_PRIVATE kvs_result kvs__ice_cand_parse(const char *s, size_t n, kvs__ice_can
             return KVS_ERR_PARSE;
         type = -2; /* TCP: checked for form, then ignored */
     }
-    if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_u32(t, tn, 0xffffffffu, &prio) || prio == 0)
+    if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_u32(t, tn, 0xffffffffu, &prio) ||
+        prio == 0)
         return KVS_ERR_PARSE;
     c->priority = prio;
     if (!kvs__ice_tok(&p, end, &t, &tn) || tn > 253)
@@ -11521,7 +11538,8 @@ KVS_PRIVATE kvs_result kvs__ice_cand_parse(const char *s, size_t n, kvs__ice_can
     if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_u32(t, tn, 65535, &port))
         return KVS_ERR_PARSE;
     c->addr.port = (uint16_t)port;
-    if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_is(t, tn, "typ") || !kvs__ice_tok(&p, end, &t, &tn))
+    if (!kvs__ice_tok(&p, end, &t, &tn) || !kvs__ice_tok_is(t, tn, "typ") ||
+        !kvs__ice_tok(&p, end, &t, &tn))
         return KVS_ERR_PARSE;
     if (kvs__ice_tok_is(t, tn, "host"))
         c->type = KVS__ICE_HOST;
@@ -11591,8 +11609,8 @@ KVS_PRIVATE kvs_result kvs__ice_new_credentials(kvs__ice *a) {
     return r;
 }
 
-KVS_PRIVATE kvs_result kvs__ice_init(kvs__ice *a, const kvs__ice_cfg *cfg, const kvs__ice_cb *cb, kvs__rng *rng,
-                                     kvs__log *lg) {
+KVS_PRIVATE kvs_result kvs__ice_init(kvs__ice *a, const kvs__ice_cfg *cfg, const kvs__ice_cb *cb,
+                                     kvs__rng *rng, kvs__log *lg) {
     uint8_t tb[8];
     kvs_result r;
     KVS_MEMSET(a, 0, sizeof *a);
@@ -11647,7 +11665,8 @@ KVS_PRIVATE int kvs__ice_local_add(kvs__ice *a, const kvs__ice_cand *c) {
 KVS_PRIVATE void kvs__ice_signal(kvs__ice *a, int i) {
     char line[160];
     kvs__ice_cand *c = &a->local[i];
-    if (c->signalled || c->type == KVS__ICE_PRFLX || (a->cfg.relay_only && c->type != KVS__ICE_RELAY))
+    if (c->signalled || c->type == KVS__ICE_PRFLX ||
+        (a->cfg.relay_only && c->type != KVS__ICE_RELAY))
         return;
     c->signalled = 1;
     if (kvs__ice_cand_line(c, line, sizeof line) == KVS_OK && a->cb.candidate)
@@ -11670,7 +11689,8 @@ KVS_PRIVATE kvs_result kvs__ice_add_host(kvs__ice *a, int sock, const kvs_addr *
     c.addr = c.base = *addr;
     c.sock = (uint8_t)sock;
     /* the first socket is preferred; IPv6 before IPv4 within the same position */
-    c.priority = kvs__ice_priority(KVS__ICE_HOST, 65535u - (uint32_t)n * 2u - (addr->family == KVS_AF_INET));
+    c.priority =
+        kvs__ice_priority(KVS__ICE_HOST, 65535u - (uint32_t)n * 2u - (addr->family == KVS_AF_INET));
     kvs__ice_foundation(&c, NULL);
     i = kvs__ice_local_add(a, &c);
     if (i < 0)
@@ -11680,7 +11700,8 @@ KVS_PRIVATE kvs_result kvs__ice_add_host(kvs__ice *a, int sock, const kvs_addr *
 }
 
 /* A STUN server reached through host socket sock (server-reflexive candidate). */
-KVS_PRIVATE kvs_result kvs__ice_add_stun_server(kvs__ice *a, int sock, const kvs_addr *server, kvs_time now) {
+KVS_PRIVATE kvs_result kvs__ice_add_stun_server(kvs__ice *a, int sock, const kvs_addr *server,
+                                                kvs_time now) {
     int i;
     a->now = now;
     for (i = 0; i < KVS_ICE_MAX_SERVERS && a->stun[i].used; i++)
@@ -11701,9 +11722,10 @@ KVS_PRIVATE void kvs__ice_turn_state(void *ctx, int state, kvs_result why);
 /* A TURN server: over UDP through host socket sock, or over a TCP / TLS stream (the caller
    connects it; its bytes go through kvs__ice_stream_input and ROUTE_STREAM). *index: the
    server's index (the route's sock for streams). */
-KVS_PRIVATE kvs_result kvs__ice_add_turn_server(kvs__ice *a, int sock, const kvs_addr *server, int transport,
-                                                const char *user, size_t ulen, const char *pass, size_t plen,
-                                                kvs_time now, int *index) {
+KVS_PRIVATE kvs_result kvs__ice_add_turn_server(kvs__ice *a, int sock, const kvs_addr *server,
+                                                int transport, const char *user, size_t ulen,
+                                                const char *pass, size_t plen, kvs_time now,
+                                                int *index) {
     kvs__turn_cb cb;
     kvs_result r;
     int i;
@@ -11761,7 +11783,8 @@ KVS_PRIVATE void kvs__ice_turn_state(void *ctx, int state, kvs_result why) {
         c.addr = c.base = t->relayed;
         c.related = t->mapped;
         c.sock = (uint8_t)i;
-        c.priority = kvs__ice_priority(KVS__ICE_RELAY, 65535u - (uint32_t)t->transport * 4096u - (uint32_t)i);
+        c.priority = kvs__ice_priority(KVS__ICE_RELAY,
+                                       65535u - (uint32_t)t->transport * 4096u - (uint32_t)i);
         kvs__ice_foundation(&c, &t->server);
         k = kvs__ice_local_add(a, &c);
         if (k >= 0)
@@ -11774,7 +11797,8 @@ KVS_PRIVATE void kvs__ice_turn_state(void *ctx, int state, kvs_result why) {
 
 /* --- pairs ------------------------------------------------------------------------------------ */
 
-KVS_PRIVATE uint64_t kvs__ice_pair_prio(const kvs__ice *a, const kvs__ice_cand *l, const kvs__ice_cand *r) {
+KVS_PRIVATE uint64_t kvs__ice_pair_prio(const kvs__ice *a, const kvs__ice_cand *l,
+                                        const kvs__ice_cand *r) {
     uint64_t g = a->cfg.controlling ? l->priority : r->priority;
     uint64_t d = a->cfg.controlling ? r->priority : l->priority;
     return (KVS__MIN(g, d) << 32) + 2 * KVS__MAX(g, d) + (g > d ? 1 : 0);
@@ -11806,8 +11830,8 @@ KVS_PRIVATE void kvs__ice_pair_up(kvs__ice *a, int li, int ri) {
         /* full: replace the lowest-priority waiting pair if this one is better */
         int low = -1;
         for (i = 0; i < KVS_ICE_MAX_PAIRS; i++)
-            if (a->pairs[i].state == KVS__ICE_P_WAITING && !a->pairs[i].triggered && i != a->selected &&
-                (low < 0 || a->pairs[i].prio < a->pairs[low].prio))
+            if (a->pairs[i].state == KVS__ICE_P_WAITING && !a->pairs[i].triggered &&
+                i != a->selected && (low < 0 || a->pairs[i].prio < a->pairs[low].prio))
                 low = i;
         if (low < 0 || a->pairs[low].prio > prio)
             return;
@@ -11832,7 +11856,8 @@ KVS_PRIVATE kvs_result kvs__ice_add_remote(kvs__ice *a, const kvs__ice_cand *c) 
     int i, l;
     for (i = 0; i < KVS_ICE_MAX_CANDIDATES; i++) {
         kvs__ice_cand *r = &a->remote[i];
-        if (r->used && !r->unresolved && !c->unresolved && kvs__util_addr_equal(&r->addr, &c->addr)) {
+        if (r->used && !r->unresolved && !c->unresolved &&
+            kvs__util_addr_equal(&r->addr, &c->addr)) {
             if (r->type == KVS__ICE_PRFLX) {
                 r->type = c->type;
                 r->priority = c->priority;
@@ -11854,7 +11879,8 @@ KVS_PRIVATE kvs_result kvs__ice_add_remote(kvs__ice *a, const kvs__ice_cand *c) 
 }
 
 /* The remote side's ufrag and password (from its description; again after its ICE restart). */
-KVS_PRIVATE kvs_result kvs__ice_set_remote(kvs__ice *a, const char *ufrag, size_t un, const char *pwd, size_t pn) {
+KVS_PRIVATE kvs_result kvs__ice_set_remote(kvs__ice *a, const char *ufrag, size_t un,
+                                           const char *pwd, size_t pn) {
     if (un == 0 || un > 256 || pn == 0 || pn > 256)
         return KVS_ERR_INVALID_ARG;
     KVS_MEMCPY(a->rufrag, ufrag, un);
@@ -11911,8 +11937,9 @@ KVS_PRIVATE void kvs__ice_close(kvs__ice *a, kvs_time now) {
 
 /* The route of a packet from local candidate li to addr; relayed packets are wrapped for the
    TURN server into out. Returns the bytes to send (in out) or KVS_ERR_*. */
-KVS_PRIVATE kvs_result kvs__ice_route_to(kvs__ice *a, int li, const kvs_addr *to, const uint8_t *p, size_t n,
-                                         uint8_t *out, size_t cap, kvs__ice_route *r, size_t *len) {
+KVS_PRIVATE kvs_result kvs__ice_route_to(kvs__ice *a, int li, const kvs_addr *to, const uint8_t *p,
+                                         size_t n, uint8_t *out, size_t cap, kvs__ice_route *r,
+                                         size_t *len) {
     const kvs__ice_cand *l = &a->local[li];
     if (l->type != KVS__ICE_RELAY) {
         if (n > cap)
@@ -11940,8 +11967,9 @@ KVS_PRIVATE kvs_result kvs__ice_route_to(kvs__ice *a, int li, const kvs_addr *to
 }
 
 /* A Binding request on pair pi (a check, a nomination, or a consent check). */
-KVS_PRIVATE kvs_result kvs__ice_build_check(kvs__ice *a, int pi, const uint8_t txid[12], int use_cand,
-                                            uint8_t *buf, size_t cap, kvs__ice_route *r, size_t *len) {
+KVS_PRIVATE kvs_result kvs__ice_build_check(kvs__ice *a, int pi, const uint8_t txid[12],
+                                            int use_cand, uint8_t *buf, size_t cap,
+                                            kvs__ice_route *r, size_t *len) {
     const kvs__ice_pair *p = &a->pairs[pi];
     const kvs__ice_cand *l = &a->local[p->local];
     kvs__wr w;
@@ -11957,7 +11985,8 @@ KVS_PRIVATE kvs_result kvs__ice_build_check(kvs__ice *a, int pi, const uint8_t t
     kvs__wr_fill(&w, 0, (4u - ((a->rufrag_len + 9) & 3u)) & 3u);
     kvs__stun_fix_len(&w);
     kvs__stun_put_u32(&w, KVS__STUN_A_PRIORITY, (110u << 24) | (l->priority & 0xffffffu));
-    kvs__stun_put_u64(&w, a->cfg.controlling ? KVS__STUN_A_ICE_CONTROLLING : KVS__STUN_A_ICE_CONTROLLED,
+    kvs__stun_put_u64(&w,
+                      a->cfg.controlling ? KVS__STUN_A_ICE_CONTROLLING : KVS__STUN_A_ICE_CONTROLLED,
                       a->tiebreaker);
     if (use_cand)
         kvs__stun_put(&w, KVS__STUN_A_USE_CANDIDATE, NULL, 0);
@@ -11966,20 +11995,23 @@ KVS_PRIVATE kvs_result kvs__ice_build_check(kvs__ice *a, int pi, const uint8_t t
     res = kvs__wr_result(&w, &n);
     if (res != KVS_OK)
         return res;
-    return kvs__ice_route_to(a, p->local, &a->remote[p->remote].addr, a->scratch, n, buf, cap, r, len);
+    return kvs__ice_route_to(a, p->local, &a->remote[p->remote].addr, a->scratch, n, buf, cap, r,
+                             len);
 }
 
 /* A queued answer to a Binding request. */
-KVS_PRIVATE kvs_result kvs__ice_build_resp(kvs__ice *a, const kvs__ice_resp *q, uint8_t *buf, size_t cap,
-                                           kvs__ice_route *r, size_t *len) {
+KVS_PRIVATE kvs_result kvs__ice_build_resp(kvs__ice *a, const kvs__ice_resp *q, uint8_t *buf,
+                                           size_t cap, kvs__ice_route *r, size_t *len) {
     kvs__wr w;
     size_t n;
     kvs_result res;
     kvs__wr_init(&w, a->scratch, sizeof a->scratch);
     kvs__stun_begin(&w, KVS__STUN_BINDING, q->error ? KVS__STUN_ERROR : KVS__STUN_SUCCESS, q->txid);
     if (q->error)
-        kvs__stun_put_error(&w, q->error, q->error == 487 ? "Role Conflict" : q->error == 420 ? "Unknown Attribute"
-                                                                                             : "Unauthorized");
+        kvs__stun_put_error(&w, q->error,
+                            q->error == 487   ? "Role Conflict"
+                            : q->error == 420 ? "Unknown Attribute"
+                                              : "Unauthorized");
     if (q->error == 420)
         kvs__stun_put(&w, KVS__STUN_A_UNKNOWN_ATTRIBUTES, q->unknown, 2u * (size_t)q->nunknown);
     else if (!q->error)
@@ -11993,7 +12025,8 @@ KVS_PRIVATE kvs_result kvs__ice_build_resp(kvs__ice *a, const kvs__ice_resp *q, 
     if (q->relay) {
         int li;
         for (li = 0; li < KVS_ICE_MAX_CANDIDATES; li++)
-            if (a->local[li].used && a->local[li].type == KVS__ICE_RELAY && a->local[li].sock == q->relay - 1)
+            if (a->local[li].used && a->local[li].type == KVS__ICE_RELAY &&
+                a->local[li].sock == q->relay - 1)
                 return kvs__ice_route_to(a, li, &q->mapped, a->scratch, n, buf, cap, r, len);
         return KVS_ERR_NOT_FOUND;
     }
@@ -12049,7 +12082,8 @@ KVS_PRIVATE void kvs__ice_trigger(kvs__ice *a, int pi) {
 
 /* --- STUN in ------------------------------------------------------------------------------------- */
 
-KVS_PRIVATE void kvs__ice_queue_resp(kvs__ice *a, int li, const kvs_addr *from, const uint8_t txid[12], int error) {
+KVS_PRIVATE void kvs__ice_queue_resp(kvs__ice *a, int li, const kvs_addr *from,
+                                     const uint8_t txid[12], int error) {
     kvs__ice_resp *q;
     if (a->nresp == KVS__ICE_RESPONSES) {
         a->st.dropped++;
@@ -12076,11 +12110,13 @@ KVS_PRIVATE void kvs__ice_switch_role(kvs__ice *a) {
     a->st.role_conflicts++;
     for (i = 0; i < KVS_ICE_MAX_PAIRS; i++)
         if (a->pairs[i].used)
-            a->pairs[i].prio = kvs__ice_pair_prio(a, &a->local[a->pairs[i].local], &a->remote[a->pairs[i].remote]);
+            a->pairs[i].prio =
+                kvs__ice_pair_prio(a, &a->local[a->pairs[i].local], &a->remote[a->pairs[i].remote]);
 }
 
 /* A Binding request from the peer, received on local candidate li from `from`. */
-KVS_PRIVATE void kvs__ice_on_request(kvs__ice *a, int li, const kvs_addr *from, const kvs__stun_msg *m) {
+KVS_PRIVATE void kvs__ice_on_request(kvs__ice *a, int li, const kvs_addr *from,
+                                     const kvs__stun_msg *m) {
     size_t un;
     const uint8_t *user = kvs__stun_get(m, KVS__STUN_A_USERNAME, &un);
     uint64_t theirs;
@@ -12106,13 +12142,15 @@ KVS_PRIVATE void kvs__ice_on_request(kvs__ice *a, int li, const kvs_addr *from, 
         return;
     }
     /* role conflict (RFC 8445 7.3.1.1) */
-    if (a->cfg.controlling && kvs__stun_get_u64(m, KVS__STUN_A_ICE_CONTROLLING, &theirs) == KVS_OK) {
+    if (a->cfg.controlling &&
+        kvs__stun_get_u64(m, KVS__STUN_A_ICE_CONTROLLING, &theirs) == KVS_OK) {
         if (a->tiebreaker >= theirs) {
             kvs__ice_queue_resp(a, li, from, m->txid, 487);
             return;
         }
         kvs__ice_switch_role(a);
-    } else if (!a->cfg.controlling && kvs__stun_get_u64(m, KVS__STUN_A_ICE_CONTROLLED, &theirs) == KVS_OK) {
+    } else if (!a->cfg.controlling &&
+               kvs__stun_get_u64(m, KVS__STUN_A_ICE_CONTROLLED, &theirs) == KVS_OK) {
         if (a->tiebreaker < theirs) {
             kvs__ice_queue_resp(a, li, from, m->txid, 487);
             return;
@@ -12124,7 +12162,8 @@ KVS_PRIVATE void kvs__ice_on_request(kvs__ice *a, int li, const kvs_addr *from, 
         return;
     /* the remote candidate: known, or peer-reflexive */
     for (ri = 0; ri < KVS_ICE_MAX_CANDIDATES; ri++)
-        if (a->remote[ri].used && !a->remote[ri].unresolved && kvs__util_addr_equal(&a->remote[ri].addr, from))
+        if (a->remote[ri].used && !a->remote[ri].unresolved &&
+            kvs__util_addr_equal(&a->remote[ri].addr, from))
             break;
     if (ri == KVS_ICE_MAX_CANDIDATES) {
         kvs__ice_cand c;
@@ -12162,7 +12201,8 @@ KVS_PRIVATE void kvs__ice_on_request(kvs__ice *a, int li, const kvs_addr *from, 
 }
 
 /* A response to a check, a nomination or a consent check, received on local li from `from`. */
-KVS_PRIVATE void kvs__ice_on_response(kvs__ice *a, int li, const kvs_addr *from, const kvs__stun_msg *m) {
+KVS_PRIVATE void kvs__ice_on_response(kvs__ice *a, int li, const kvs_addr *from,
+                                      const kvs__stun_msg *m) {
     int pi, code = 0;
     kvs__ice_pair *p;
     if (kvs__stun_check_integrity(m, a->rpwd, a->rpwd_len) != KVS_OK) {
@@ -12234,7 +12274,8 @@ KVS_PRIVATE void kvs__ice_on_response(kvs__ice *a, int li, const kvs_addr *from,
 }
 
 /* STUN from the peer on local candidate li. */
-KVS_PRIVATE void kvs__ice_on_stun(kvs__ice *a, int li, const kvs_addr *from, const uint8_t *p, size_t n) {
+KVS_PRIVATE void kvs__ice_on_stun(kvs__ice *a, int li, const kvs_addr *from, const uint8_t *p,
+                                  size_t n) {
     kvs__stun_msg m;
     if (kvs__stun_parse(p, n, &m) != KVS_OK || kvs__stun_check_fingerprint(&m) != KVS_OK ||
         m.method != KVS__STUN_BINDING) {
@@ -12249,11 +12290,13 @@ KVS_PRIVATE void kvs__ice_on_stun(kvs__ice *a, int li, const kvs_addr *from, con
 }
 
 /* Non-STUN data: to the layer above when it comes from the remote side of a valid pair. */
-KVS_PRIVATE void kvs__ice_on_data(kvs__ice *a, int li, const kvs_addr *from, const uint8_t *p, size_t n) {
+KVS_PRIVATE void kvs__ice_on_data(kvs__ice *a, int li, const kvs_addr *from, const uint8_t *p,
+                                  size_t n) {
     int i;
     for (i = 0; i < KVS_ICE_MAX_PAIRS; i++) {
         const kvs__ice_pair *q = &a->pairs[i];
-        if (q->used && q->valid && q->local == li && kvs__util_addr_equal(&a->remote[q->remote].addr, from)) {
+        if (q->used && q->valid && q->local == li &&
+            kvs__util_addr_equal(&a->remote[q->remote].addr, from)) {
             if (a->cb.data)
                 a->cb.data(a->cb.ctx, p, n);
             return;
@@ -12267,7 +12310,8 @@ KVS_PRIVATE void kvs__ice_turn_data(void *ctx, const kvs_addr *peer, const uint8
     kvs__ice *a = (kvs__ice *)ctx;
     int li;
     for (li = 0; li < KVS_ICE_MAX_CANDIDATES; li++)
-        if (a->local[li].used && a->local[li].type == KVS__ICE_RELAY && a->local[li].sock == a->cur_turn)
+        if (a->local[li].used && a->local[li].type == KVS__ICE_RELAY &&
+            a->local[li].sock == a->cur_turn)
             break;
     if (li == KVS_ICE_MAX_CANDIDATES) {
         a->st.dropped++;
@@ -12280,7 +12324,8 @@ KVS_PRIVATE void kvs__ice_turn_data(void *ctx, const kvs_addr *peer, const uint8
 }
 
 /* A datagram received on host socket sock from `from`. */
-KVS_PRIVATE void kvs__ice_input(kvs__ice *a, int sock, const kvs_addr *from, const uint8_t *p, size_t n, kvs_time now) {
+KVS_PRIVATE void kvs__ice_input(kvs__ice *a, int sock, const kvs_addr *from, const uint8_t *p,
+                                size_t n, kvs_time now) {
     int i, li;
     a->now = now;
     for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
@@ -12300,9 +12345,11 @@ KVS_PRIVATE void kvs__ice_input(kvs__ice *a, int sock, const kvs_addr *from, con
                 if (m.cls == KVS__STUN_SUCCESS &&
                     kvs__stun_get_addr(&m, KVS__STUN_A_XOR_MAPPED_ADDRESS, &mapped) == KVS_OK) {
                     for (li = 0; li < KVS_ICE_MAX_CANDIDATES; li++)
-                        if (a->local[li].used && a->local[li].type == KVS__ICE_HOST && a->local[li].sock == sock)
+                        if (a->local[li].used && a->local[li].type == KVS__ICE_HOST &&
+                            a->local[li].sock == sock)
                             break;
-                    if (li < KVS_ICE_MAX_CANDIDATES && !kvs__util_addr_equal(&mapped, &a->local[li].addr)) {
+                    if (li < KVS_ICE_MAX_CANDIDATES &&
+                        !kvs__util_addr_equal(&mapped, &a->local[li].addr)) {
                         kvs__ice_cand c;
                         int k;
                         KVS_MEMSET(&c, 0, sizeof c);
@@ -12336,7 +12383,8 @@ KVS_PRIVATE void kvs__ice_input(kvs__ice *a, int sock, const kvs_addr *from, con
 }
 
 /* Bytes from the TCP / TLS stream of TURN server `server` (its index). */
-KVS_PRIVATE void kvs__ice_stream_input(kvs__ice *a, int server, const uint8_t *p, size_t n, kvs_time now) {
+KVS_PRIVATE void kvs__ice_stream_input(kvs__ice *a, int server, const uint8_t *p, size_t n,
+                                       kvs_time now) {
     a->now = now;
     if (server < 0 || server >= KVS_ICE_MAX_SERVERS || !a->turn_used[server])
         return;
@@ -12445,8 +12493,8 @@ KVS_PRIVATE void kvs__ice_update(kvs__ice *a, kvs_time now) {
 
 /* The next datagram or stream bytes to send, and where (*r). KVS_ERR_AGAIN when nothing is due
    now (kvs__ice_deadline says when). */
-KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *buf, size_t cap, size_t *len,
-                                       kvs_time now) {
+KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *buf, size_t cap,
+                                       size_t *len, kvs_time now) {
     int i;
     kvs_result res;
     a->now = now;
@@ -12514,7 +12562,8 @@ KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *
     }
     /* checks, paced; a nomination goes at once (it follows a check that just succeeded) */
     kvs__ice_nominate(a, now);
-    if ((a->next_check != KVS_TIME_NEVER && now >= a->next_check) || kvs__ice_nomination_due(a) >= 0) {
+    if ((a->next_check != KVS_TIME_NEVER && now >= a->next_check) ||
+        kvs__ice_nomination_due(a) >= 0) {
         int pi = kvs__ice_nomination_due(a), k;
         kvs__ice_pair *p;
         if (pi < 0)
@@ -12604,23 +12653,26 @@ KVS_PRIVATE kvs_time kvs__ice_deadline(const kvs__ice *a) {
     } else if (a->state == KVS__ICE_CHECKING && a->st.checking_at + a->cfg.timeout < d) {
         d = a->st.checking_at + a->cfg.timeout;
     }
-    if (a->cfg.controlling && a->first_valid && a->selected < 0 && a->first_valid + KVS__ICE_NOMINATE_WAIT < d)
+    if (a->cfg.controlling && a->first_valid && a->selected < 0 &&
+        a->first_valid + KVS__ICE_NOMINATE_WAIT < d)
         d = a->first_valid + KVS__ICE_NOMINATE_WAIT;
     return d;
 }
 
 /* Data of the layer above to the peer through the selected pair (a valid pair before
    nomination completes). KVS_ERR_STATE without one. */
-KVS_PRIVATE kvs_result kvs__ice_send(kvs__ice *a, const uint8_t *p, size_t n, kvs__ice_route *r, uint8_t *buf,
-                                     size_t cap, size_t *len) {
+KVS_PRIVATE kvs_result kvs__ice_send(kvs__ice *a, const uint8_t *p, size_t n, kvs__ice_route *r,
+                                     uint8_t *buf, size_t cap, size_t *len) {
     int pi = a->selected, i;
     if (pi < 0)
         for (i = 0; i < KVS_ICE_MAX_PAIRS; i++)
-            if (a->pairs[i].used && a->pairs[i].valid && (pi < 0 || a->pairs[i].prio > a->pairs[pi].prio))
+            if (a->pairs[i].used && a->pairs[i].valid &&
+                (pi < 0 || a->pairs[i].prio > a->pairs[pi].prio))
                 pi = i;
     if (pi < 0)
         return KVS_ERR_STATE;
-    return kvs__ice_route_to(a, a->pairs[pi].local, &a->remote[a->pairs[pi].remote].addr, p, n, buf, cap, r, len);
+    return kvs__ice_route_to(a, a->pairs[pi].local, &a->remote[a->pairs[pi].remote].addr, p, n, buf,
+                             cap, r, len);
 }
 
 /* ==== [33] >>client  the client object: platform, configuration, accounting ================== */
