@@ -83,10 +83,11 @@
     [30] >>turn           TURN client (RFC 8656) over UDP / TCP / TLS: allocation, permissions, channels
     [31] >>ice            ICE agent (RFC 8445, 8838): candidates, SDP candidate lines, servers
     [32] >>ice-check      ICE checks: pairs, STUN in / out, nomination, consent (RFC 7675), timers
-    [33] >>client         the client object: platform, configuration, accounting
-    [34] >>api            public entry points: validate arguments, then call the sections above
-    [35] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [36] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [33] >>peer           one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline
+    [34] >>client         the client object: platform, configuration, accounting
+    [35] >>api            public entry points: validate arguments, then call the sections above
+    [36] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [37] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -12675,7 +12676,363 @@ KVS_PRIVATE kvs_result kvs__ice_send(kvs__ice *a, const uint8_t *p, size_t n, kv
                              cap, r, len);
 }
 
-/* ==== [33] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [33] >>peer  one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline ========== */
+/* depends on: >>ice, >>ice-check, >>dtls, >>sctp, >>dcep.  entry points: none yet (the public
+   kvs_peer API and the SDP offer / answer build on it).
+   The transport stack of one WebRTC peer connection, sans-IO, independent of any signaling:
+   the caller gives the remote ICE credentials, the remote certificate fingerprint and the DTLS
+   role (from SDP), trickles candidates, feeds datagrams / TURN stream bytes and sends what
+   kvs__peer_output returns on the route it names. Once ICE has a pair, DTLS runs over it (the
+   client starts), once DTLS is connected both sides start SCTP (RFC 8831 6), and data channels
+   come and go through DCEP. The timeline (remote description, first local candidate, ICE
+   connected, DTLS connected, SCTP up, first channel open) is kept in `tl` and reported through
+   the event callback. A DTLS, SCTP or ICE failure fails the peer and nothing else. */
+
+/* peer events (kvs__peer_cb.event) */
+#define KVS__PEER_EV_ICE 1       /* ICE changed state: value = KVS__ICE_* */
+#define KVS__PEER_EV_DTLS 2      /* DTLS connected (value 1) or failed (value 0) */
+#define KVS__PEER_EV_SCTP 3      /* SCTP up (1) or down (0) */
+#define KVS__PEER_EV_FAILED 4    /* the peer failed for good: value = the kvs_result */
+
+typedef struct kvs__peer_timeline {
+    kvs_time created, remote_set, first_candidate, ice_connected, dtls_connected, sctp_up,
+        first_channel;
+} kvs__peer_timeline;
+
+typedef struct kvs__peer_cfg {
+    kvs__ice_cfg ice;      /* controlling = the offerer */
+    kvs__sctp_cfg sctp;
+    const kvs_cert *cert;  /* our DTLS identity: borrowed, must outlive the peer */
+    size_t mtu;            /* DTLS record / SCTP packet bound; 0 = 1200 */
+} kvs__peer_cfg;
+
+typedef struct kvs__peer_cb {
+    void *ctx;
+    void (*candidate)(void *ctx, const char *line); /* NULL line: end-of-candidates */
+    void (*event)(void *ctx, int what, int value);
+    void (*open)(void *ctx, uint16_t sid);
+    void (*message)(void *ctx, uint16_t sid, const uint8_t *p, size_t n, int binary);
+    void (*closed)(void *ctx, uint16_t sid);
+} kvs__peer_cb;
+
+typedef struct kvs__peer {
+    kvs__peer_cfg cfg;
+    kvs__peer_cb cb;
+    kvs__rng *rng;
+    kvs__log *log;
+    kvs__mem *mem;
+    kvs__ice ice;
+    kvs__dtls dtls;
+    kvs__sctp sctp;
+    kvs__dcep dcep;
+    int dtls_client, dtls_started, sctp_started, failed;
+    uint8_t remote_fp[32];
+    int have_fp;
+    kvs_time now;
+    kvs__peer_timeline tl;
+    uint8_t rec[1500];     /* a DTLS record on its way to ICE */
+    uint8_t pkt[1500];     /* an SCTP packet on its way to DTLS */
+} kvs__peer;
+
+KVS_PRIVATE void kvs__peer_fail(kvs__peer *p, kvs_result why) {
+    if (p->failed)
+        return;
+    p->failed = 1;
+    if (p->cb.event)
+        p->cb.event(p->cb.ctx, KVS__PEER_EV_FAILED, (int)why);
+}
+
+/* --- callbacks from the layers -------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__peer_ice_cand(void *ctx, const kvs__ice_cand *c, const char *line) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    (void)c;
+    if (line && !p->tl.first_candidate)
+        p->tl.first_candidate = p->now;
+    if (p->cb.candidate)
+        p->cb.candidate(p->cb.ctx, line);
+}
+
+KVS_PRIVATE void kvs__peer_ice_state(void *ctx, int state) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    if ((state == KVS__ICE_CONNECTED || state == KVS__ICE_COMPLETED) && !p->tl.ice_connected)
+        p->tl.ice_connected = p->now;
+    if (p->cb.event)
+        p->cb.event(p->cb.ctx, KVS__PEER_EV_ICE, state);
+    if (state == KVS__ICE_FAILED)
+        kvs__peer_fail(p, KVS_ERR_TIMEOUT);
+}
+
+/* DTLS application data: an SCTP packet. */
+KVS_PRIVATE void kvs__peer_dtls_app(void *ctx, const uint8_t *d, size_t n) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    if (p->sctp_started)
+        kvs__sctp_input(&p->sctp, d, n, p->now);
+}
+
+/* A datagram that ICE hands up: DTLS (RFC 7983: 20..63); RTP / RTCP comes with the media
+   issue and is dropped here. */
+KVS_PRIVATE void kvs__peer_ice_data(void *ctx, const uint8_t *d, size_t n) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    if (!p->dtls_started || n == 0 || d[0] < 20 || d[0] > 63 || n > sizeof p->rec)
+        return;
+    KVS_MEMCPY(p->rec, d, n); /* kvs__dtls_input decrypts in place */
+    (void)kvs__dtls_input(&p->dtls, p->rec, n, p->now, kvs__peer_dtls_app, p);
+    if (p->dtls.state == KVS__DTLS_ST_FAILED)
+        kvs__peer_fail(p, KVS_ERR_AUTH);
+}
+
+KVS_PRIVATE void kvs__peer_sctp_up(void *ctx) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    p->tl.sctp_up = p->now;
+    if (p->cb.event)
+        p->cb.event(p->cb.ctx, KVS__PEER_EV_SCTP, 1);
+}
+
+KVS_PRIVATE void kvs__peer_sctp_down(void *ctx, kvs_result why) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    if (p->cb.event)
+        p->cb.event(p->cb.ctx, KVS__PEER_EV_SCTP, 0);
+    if (why != KVS_ERR_CLOSED)
+        kvs__peer_fail(p, why);
+}
+
+KVS_PRIVATE void kvs__peer_sctp_msg(void *ctx, uint16_t sid, uint32_t ppid, const uint8_t *d, size_t n) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    kvs__dcep_on_message(&p->dcep, sid, ppid, d, n, p->now);
+}
+
+KVS_PRIVATE void kvs__peer_sctp_reset(void *ctx, uint16_t sid) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    kvs__dcep_on_reset(&p->dcep, sid);
+}
+
+KVS_PRIVATE void kvs__peer_dc_open(void *ctx, uint16_t sid) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    if (!p->tl.first_channel)
+        p->tl.first_channel = p->now;
+    if (p->cb.open)
+        p->cb.open(p->cb.ctx, sid);
+}
+
+KVS_PRIVATE void kvs__peer_dc_msg(void *ctx, uint16_t sid, const uint8_t *d, size_t n, int binary) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    if (p->cb.message)
+        p->cb.message(p->cb.ctx, sid, d, n, binary);
+}
+
+KVS_PRIVATE void kvs__peer_dc_closed(void *ctx, uint16_t sid) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    if (p->cb.closed)
+        p->cb.closed(p->cb.ctx, sid);
+}
+
+/* --- lifecycle ------------------------------------------------------------------------------ */
+
+KVS_PRIVATE kvs_result kvs__peer_init(kvs__peer *p, const kvs__peer_cfg *cfg, const kvs__peer_cb *cb,
+                                      kvs__rng *rng, kvs__log *lg, kvs__mem *mem, kvs_time now) {
+    kvs__ice_cb icb;
+    kvs_result r;
+    KVS_MEMSET(p, 0, sizeof *p);
+    if (!cfg->cert || !cfg->cert->der_len)
+        return KVS_ERR_INVALID_ARG;
+    p->cfg = *cfg;
+    if (!p->cfg.mtu)
+        p->cfg.mtu = 1200;
+    if (cb)
+        p->cb = *cb;
+    p->rng = rng;
+    p->log = lg;
+    p->mem = mem;
+    p->now = p->tl.created = now;
+    KVS_MEMSET(&icb, 0, sizeof icb);
+    icb.ctx = p;
+    icb.candidate = kvs__peer_ice_cand;
+    icb.state = kvs__peer_ice_state;
+    icb.data = kvs__peer_ice_data;
+    r = kvs__ice_init(&p->ice, &p->cfg.ice, &icb, rng, lg);
+    return r;
+}
+
+KVS_PRIVATE void kvs__peer_deinit(kvs__peer *p) {
+    if (p->sctp_started)
+        kvs__sctp_deinit(&p->sctp);
+    if (p->dtls_started)
+        kvs__dtls_deinit(&p->dtls);
+    kvs__ice_deinit(&p->ice);
+    kvs__crypto_zero(p, sizeof *p);
+}
+
+/* The remote side's transport description: ICE credentials, the SHA-256 fingerprint of its
+   certificate, and our DTLS role (1: we are the DTLS client, the answer's setup:active or the
+   offer's setup:passive). Again after an ICE restart with the new credentials. */
+KVS_PRIVATE kvs_result kvs__peer_set_remote(kvs__peer *p, const char *ufrag, size_t un, const char *pwd,
+                                            size_t pn, const uint8_t fp[32], int dtls_client,
+                                            kvs_time now) {
+    kvs_result r;
+    p->now = now;
+    if (p->have_fp && (KVS_MEMCMP(fp, p->remote_fp, 32) != 0 || dtls_client != p->dtls_client))
+        return KVS_ERR_STATE; /* a new certificate or role needs a new peer connection */
+    r = kvs__ice_set_remote(&p->ice, ufrag, un, pwd, pn);
+    if (r != KVS_OK)
+        return r;
+    KVS_MEMCPY(p->remote_fp, fp, 32);
+    p->have_fp = 1;
+    p->dtls_client = dtls_client;
+    if (!p->tl.remote_set)
+        p->tl.remote_set = now;
+    return KVS_OK;
+}
+
+/* A remote candidate line (SDP or trickle); KVS_OK also for lines that are ignored (TCP). */
+KVS_PRIVATE kvs_result kvs__peer_add_candidate(kvs__peer *p, const char *line, size_t n) {
+    kvs__ice_cand c;
+    kvs_result r = kvs__ice_cand_parse(line, n, &c);
+    if (r == KVS_ERR_UNSUPPORTED)
+        return KVS_OK;
+    if (r != KVS_OK)
+        return r;
+    return kvs__ice_add_remote(&p->ice, &c);
+}
+
+/* Start DTLS once ICE has a pair to send on. */
+KVS_PRIVATE void kvs__peer_start(kvs__peer *p) {
+    kvs__dtls_cfg dc;
+    kvs__sctp_cb sc;
+    kvs__dcep_cb ec;
+    if (p->dtls_started || !p->have_fp || p->failed || p->ice.selected < 0)
+        return;
+    KVS_MEMSET(&dc, 0, sizeof dc);
+    dc.role = p->dtls_client ? KVS__DTLS_CLIENT : KVS__DTLS_SERVER;
+    dc.cert = p->cfg.cert;
+    KVS_MEMCPY(dc.peer_fp, p->remote_fp, 32);
+    dc.mtu = p->cfg.mtu;
+    if (kvs__dtls_init(&p->dtls, &dc, p->rng, p->log, p->mem, p->now) != KVS_OK) {
+        kvs__peer_fail(p, KVS_ERR_NO_MEMORY);
+        return;
+    }
+    p->dtls_started = 1;
+    KVS_MEMSET(&sc, 0, sizeof sc);
+    sc.ctx = p;
+    sc.up = kvs__peer_sctp_up;
+    sc.down = kvs__peer_sctp_down;
+    sc.message = kvs__peer_sctp_msg;
+    sc.stream_reset = kvs__peer_sctp_reset;
+    if (!p->cfg.sctp.mtu)
+        p->cfg.sctp.mtu = p->cfg.mtu - 40; /* DTLS 1.2 record: header 13, nonce 8, tag 16 */
+    if (kvs__sctp_init(&p->sctp, &p->cfg.sctp, &sc, p->rng, p->log, p->mem, p->now) != KVS_OK) {
+        kvs__peer_fail(p, KVS_ERR_INVALID_ARG);
+        return;
+    }
+    KVS_MEMSET(&ec, 0, sizeof ec);
+    ec.ctx = p;
+    ec.open = kvs__peer_dc_open;
+    ec.message = kvs__peer_dc_msg;
+    ec.closed = kvs__peer_dc_closed;
+    kvs__dcep_init(&p->dcep, &p->sctp, p->dtls_client, &ec, p->log);
+}
+
+/* --- input, output, timers -------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__peer_input(kvs__peer *p, int sock, const kvs_addr *from, const uint8_t *d, size_t n,
+                                 kvs_time now) {
+    p->now = now;
+    kvs__ice_input(&p->ice, sock, from, d, n, now);
+}
+
+KVS_PRIVATE void kvs__peer_stream_input(kvs__peer *p, int server, const uint8_t *d, size_t n, kvs_time now) {
+    p->now = now;
+    kvs__ice_stream_input(&p->ice, server, d, n, now);
+}
+
+/* What to send now, and where: ICE's own packets first, then DTLS records (handshake, then SCTP
+   packets sealed) through the selected pair. KVS_ERR_AGAIN when nothing is due. */
+KVS_PRIVATE kvs_result kvs__peer_output(kvs__peer *p, kvs__ice_route *r, uint8_t *buf, size_t cap, size_t *len,
+                                        kvs_time now) {
+    size_t n;
+    kvs_result res;
+    p->now = now;
+    res = kvs__ice_output(&p->ice, r, buf, cap, len, now);
+    if (res != KVS_ERR_AGAIN)
+        return res;
+    kvs__peer_start(p);
+    if (!p->dtls_started || p->ice.selected < 0)
+        return KVS_ERR_AGAIN;
+    if (kvs__dtls_output(&p->dtls, p->rec, sizeof p->rec, &n, now) == KVS_OK)
+        return kvs__ice_send(&p->ice, p->rec, n, r, buf, cap, len);
+    if (p->dtls.state == KVS__DTLS_ST_FAILED) {
+        kvs__peer_fail(p, KVS_ERR_AUTH);
+        return KVS_ERR_AGAIN;
+    }
+    if (p->dtls.state != KVS__DTLS_ST_CONNECTED)
+        return KVS_ERR_AGAIN;
+    if (!p->tl.dtls_connected) {
+        p->tl.dtls_connected = now;
+        if (p->cb.event)
+            p->cb.event(p->cb.ctx, KVS__PEER_EV_DTLS, 1);
+    }
+    if (!p->sctp_started) {
+        /* both sides start the association (RFC 8831 6) */
+        p->sctp_started = 1;
+        (void)kvs__sctp_connect(&p->sctp, now);
+    }
+    if (kvs__sctp_output(&p->sctp, p->pkt, sizeof p->pkt, &n, now) == KVS_OK &&
+        kvs__dtls_send(&p->dtls, p->pkt, n, p->rec, sizeof p->rec, &n) == KVS_OK)
+        return kvs__ice_send(&p->ice, p->rec, n, r, buf, cap, len);
+    return KVS_ERR_AGAIN;
+}
+
+KVS_PRIVATE kvs_time kvs__peer_deadline(const kvs__peer *p) {
+    kvs_time d = kvs__ice_deadline(&p->ice), t;
+    if (!p->dtls_started && p->have_fp && p->ice.selected >= 0)
+        return p->now;
+    if (p->dtls_started) {
+        t = kvs__dtls_deadline(&p->dtls);
+        if (t < d)
+            d = t;
+        if (p->dtls.state == KVS__DTLS_ST_CONNECTED && !p->sctp_started)
+            return p->now;
+    }
+    if (p->sctp_started) {
+        t = kvs__sctp_deadline(&p->sctp);
+        if (t < d)
+            d = t;
+    }
+    return d;
+}
+
+KVS_PRIVATE void kvs__peer_timeout(kvs__peer *p, kvs_time now) {
+    p->now = now;
+    if (p->dtls_started && kvs__dtls_deadline(&p->dtls) <= now)
+        (void)kvs__dtls_timeout(&p->dtls, now);
+    if (p->sctp_started && kvs__sctp_deadline(&p->sctp) <= now)
+        kvs__sctp_timeout(&p->sctp, now);
+}
+
+/* --- data channels ---------------------------------------------------------------------------- */
+
+/* Open a channel (label / protocol NUL-terminated; type KVS_DC_*; negotiated with a fixed id, or
+   id -1). KVS_ERR_STATE before SCTP exists. */
+KVS_PRIVATE kvs_result kvs__peer_open_channel(kvs__peer *p, const char *label, const char *protocol, int type,
+                                              uint32_t rel, int negotiated, int id, uint16_t *sid) {
+    if (!p->sctp_started)
+        return KVS_ERR_STATE;
+    return kvs__dcep_open(&p->dcep, label, protocol, type, rel, 0, negotiated, id, sid, p->now);
+}
+
+KVS_PRIVATE kvs_result kvs__peer_send(kvs__peer *p, uint16_t sid, const void *d, size_t n, int binary) {
+    if (!p->sctp_started)
+        return KVS_ERR_STATE;
+    return kvs__dcep_send(&p->dcep, sid, d, n, binary, p->now);
+}
+
+KVS_PRIVATE kvs_result kvs__peer_close_channel(kvs__peer *p, uint16_t sid) {
+    if (!p->sctp_started)
+        return KVS_ERR_STATE;
+    return kvs__dcep_close(&p->dcep, sid);
+}
+
+/* ==== [34] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -12758,7 +13115,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [34] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [35] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -12892,7 +13249,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [35] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [36] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -13660,7 +14017,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [36] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [37] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */
