@@ -22,7 +22,10 @@ typedef struct in_net {
     in_ep ep[2];
     sim_turn *turn;
     sim_stun *stun;
+    int conn[2]; /* TURN over TCP: each agent's stream to the server (-1: TURN over UDP) */
 } in_net;
+
+static int in_tcp; /* the next in_new reaches the TURN server over TCP */
 
 static void in_cand(void *ctx, const kvs__ice_cand *c, const char *line) {
     in_ep *e = (in_ep *)ctx;
@@ -74,8 +77,15 @@ static in_net *in_new(uint64_t seed, int mapping, int filtering, int loss) {
         CHECK_EQ(kvs__ice_init(&e->a, &cfg, &cb, &e->rng, &e->log), KVS_OK);
         CHECK_EQ(kvs__ice_add_host(&e->a, 0, &e->host), KVS_OK);
         CHECK_EQ(kvs__ice_add_stun_server(&e->a, 0, &stun, n->net.sim.now), KVS_OK);
-        CHECK_EQ(kvs__ice_add_turn_server(&e->a, 0, &turn, KVS__TURN_UDP, "kvsuser", 7, "kvspass", 7,
-                                          n->net.sim.now, NULL),
+        n->conn[i] = -1;
+        if (in_tcp) {
+            /* the stream as the server sees it: from the NAT's external address */
+            kvs_addr ext = sim_addr(i ? "203.0.113.2" : "203.0.113.1", 30000);
+            n->conn[i] = sim_turn_stream_open(n->turn, &ext, 0);
+            CHECK(n->conn[i] >= 0);
+        }
+        CHECK_EQ(kvs__ice_add_turn_server(&e->a, 0, &turn, in_tcp ? KVS__TURN_TCP : KVS__TURN_UDP, "kvsuser",
+                                          7, "kvspass", 7, n->net.sim.now, NULL),
                  KVS_OK);
     }
     return n;
@@ -87,8 +97,17 @@ static void in_flush(in_net *n, int i) {
     kvs__ice_route r;
     size_t len;
     while (kvs__ice_output(&e->a, &r, buf, sizeof buf, &len, n->net.sim.now) == KVS_OK) {
-        CHECK_EQ(r.kind, KVS__ICE_ROUTE_UDP);
+        if (r.kind == KVS__ICE_ROUTE_STREAM) {
+            CHECK(n->conn[i] >= 0);
+            sim_turn_stream_input(n->turn, n->conn[i], buf, len);
+            continue;
+        }
         sim_net_send(&n->net, e->node, &e->host, &r.to, buf, len);
+    }
+    if (n->conn[i] >= 0) {
+        size_t k;
+        while ((k = sim_turn_stream_output(n->turn, n->conn[i], buf, 7)) > 0) /* small pieces */
+            kvs__ice_stream_input(&e->a, 0, buf, k, n->net.sim.now);
     }
 }
 
@@ -214,7 +233,25 @@ static void test_ice_nat_symmetric(void) {
     }
 }
 
+/* Symmetric NATs, TURN over TCP (stream framing, the server's answers in 7-byte pieces). */
+static void test_ice_nat_turn_tcp(void) {
+    in_net *n;
+    in_tcp = 1;
+    n = in_new(220, SIM_NAT_APD, SIM_NAT_APD, 0);
+    in_tcp = 0;
+    in_run(n, KVS_SEC(60), in_gathered);
+    CHECK(n->ep[0].a.turn[0].state == KVS__TURN_ALLOCATED);
+    in_signal(n, 21);
+    in_run(n, KVS_SEC(90), in_connected);
+    CHECK(in_connected(n));
+    if (in_connected(n))
+        CHECK(in_selected_type(&n->ep[0]) == KVS__ICE_RELAY || in_selected_type(&n->ep[1]) == KVS__ICE_RELAY);
+    CHECK(n->turn->channel_data_in + n->turn->send_indications > 0);
+    in_free(n);
+}
+
 static const kvs_test_case kvs_tests_ice_nat[] = {
+    {"turn_tcp", test_ice_nat_turn_tcp},
     {"eim", test_ice_nat_eim},
     {"symmetric_relay", test_ice_nat_symmetric},
 };
