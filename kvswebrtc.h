@@ -83,11 +83,12 @@
     [30] >>turn           TURN client (RFC 8656) over UDP / TCP / TLS: allocation, permissions, channels
     [31] >>ice            ICE agent (RFC 8445, 8838): candidates, SDP candidate lines, servers
     [32] >>ice-check      ICE checks: pairs, STUN in / out, nomination, consent (RFC 7675), timers
-    [33] >>peer           one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline
-    [34] >>client         the client object: platform, configuration, accounting
-    [35] >>api            public entry points: validate arguments, then call the sections above
-    [36] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [37] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [33] >>sdp            SDP (RFC 8866) and JSEP (RFC 8829): parse offers, write offers and answers
+    [34] >>peer           one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline
+    [35] >>client         the client object: platform, configuration, accounting
+    [36] >>api            public entry points: validate arguments, then call the sections above
+    [37] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [38] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -168,6 +169,10 @@
     KVS_MEMCPY KVS_MEMMOVE   libc             impl   libc replacements for vendor trees
     KVS_MEMSET KVS_MEMCMP
     KVS_STRLEN KVS_VSNPRINTF
+    KVS_SDP_MAX_MEDIA        8                impl   media sections (m= lines) an SDP may hold
+    KVS_SDP_MAX_CANDIDATES   = KVS_ICE_MAX_   impl   candidates of the remote transport kept when
+                             CANDIDATES              an SDP is parsed (more are counted, dropped)
+    KVS_SDP_LINE_MAX         4096             impl   bytes of one SDP line (longer: refused)
     KVS_CERT_MAX             2048             all    DER bytes of the own certificate (kvs_cert)
     KVS_TLS_MAX_ANCHORS      16               impl   trust anchors (CA certificates) one parsed
                                                      bundle may hold; raise it for large bundles
@@ -472,7 +477,18 @@ typedef enum kvs_result {
     X(TLS_PEER_ALERT, "TLS server sent a fatal alert")                                           \
     X(TLS_FAILED, "TLS handshake or record layer failed")                                        \
     X(TLS_CONFIG, "TLS client configuration invalid (host name, anchors, time, record size)")    \
-    X(TLS_ANCHORS, "TLS trust anchors refused (no certificate, malformed, unsupported, too many)")
+    X(TLS_ANCHORS, "TLS trust anchors refused (no certificate, malformed, unsupported, too many)") \
+    X(SDP_SYNTAX, "SDP: a line is not <letter>=<value>, or v= / o= / s= are missing or repeated") \
+    X(SDP_TOO_LONG, "SDP: a line is longer than KVS_SDP_LINE_MAX")                              \
+    X(SDP_TOO_MANY, "SDP: more media sections or BUNDLE mids than KVS_SDP_MAX_MEDIA")           \
+    X(SDP_BAD_MEDIA, "SDP: malformed m= line (media, port, proto or formats)")                   \
+    X(SDP_BAD_ATTRIBUTE, "SDP: malformed or refused value of a known attribute")                 \
+    X(SDP_BAD_CANDIDATE, "SDP: malformed a=candidate line")                                      \
+    X(SDP_BAD_FINGERPRINT, "SDP: malformed a=fingerprint value")                                 \
+    X(SDP_FINGERPRINT_HASH, "SDP: fingerprint of a hash function other than sha-256")            \
+    X(SDP_NO_FINGERPRINT, "SDP: the transport has no a=fingerprint")                             \
+    X(SDP_NO_ICE_CREDENTIALS, "SDP: the transport has no a=ice-ufrag or a=ice-pwd")              \
+    X(SDP_BUNDLE, "SDP: a section without a=mid under BUNDLE, an unknown or duplicate mid")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -12676,7 +12692,859 @@ KVS_PRIVATE kvs_result kvs__ice_send(kvs__ice *a, const uint8_t *p, size_t n, kv
                              cap, r, len);
 }
 
-/* ==== [33] >>peer  one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline ========== */
+/* ==== [33] >>sdp  SDP offers and answers (RFC 8866, JSEP RFC 8829): parse, write ============ */
+/* depends on: >>prelude (kvs__wr), >>util, >>crypto (fingerprints), >>ice (candidate lines).
+   entry points: none yet (the peer drives it).
+   Parser (kvs__sdp_parse): one pass over the caller's text, no allocation, no copies: every string
+   in kvs__sdp is a view (kvs_str) into that text, which must outlive the result. CRLF and LF line
+   ends, empty lines ignored, trailing spaces of a line ignored. Kept: the session level and up to
+   KVS_SDP_MAX_MEDIA media sections (m= kind, port, proto, formats), a=group:BUNDLE, a=mid,
+   a=bundle-only, a=rtcp-mux / rtcp-mux-only, a=ice-ufrag / ice-pwd / ice-options / ice-lite,
+   a=fingerprint (sha-256 only, RFC 8122), a=setup (RFC 8842), a=candidate (>>ice's parser: TCP
+   and component 2 lines are ignored, `.local` ones kept unresolved), a=end-of-candidates,
+   a=sctp-port / a=max-message-size (RFC 8841) and the legacy a=sctpmap, directions, a=msid.
+   For the media issue a section keeps its whole text and counts of its rtpmap / fmtp / rtcp-fb
+   / extmap / ssrc / ssrc-group / msid lines; kvs__sdp_attr_next walks any attribute of a section
+   without interpreting it. Unknown attributes are ignored. A malformed description gives a
+   kvs_result, the 1-based line number (err_line, 0 when the problem is the whole description)
+   and a log item (err_item) naming the reason; nothing of it is used.
+   The transport (RFC 8843 BUNDLE): the section of the first mid of the BUNDLE group that is not
+   rejected (port 0 without a=bundle-only); without a group, the first section with a port. Its
+   effective ufrag / pwd / fingerprint / setup / ice-options (media level over session level)
+   are resolved into kvs__sdp.tr, which must have them all; only its candidates are kept
+   (KVS_SDP_MAX_CANDIDATES, more are counted in cand_dropped).
+   Writer (JSEP): a data-channel offer, and an answer to a parsed offer with the same m-lines in
+   the same order: the data channel section (UDP/DTLS/SCTP webrtc-datachannel, or the legacy
+   DTLS/SCTP + a=sctpmap form when offered so) is accepted when it uses the transport; every
+   other section is rejected (port 0, its first format, a=mid, a=inactive). setup:active unless
+   the offer is active (then passive); the BUNDLE group lists the accepted mids. CRLF line ends,
+   into a caller buffer (KVS_ERR_BUFFER_TOO_SMALL + the size needed).
+   Left out: codec negotiation and accepting audio / video (the media issue), several transports
+   without BUNDLE, session-level c= / b= / t= semantics (ignored), ICE restart detection (compare
+   tr.ufrag between descriptions), a=candidate at session level (ignored).                    */
+
+#ifndef KVS_SDP_MAX_MEDIA
+#define KVS_SDP_MAX_MEDIA 8 /* media sections (m= lines) one description may hold */
+#endif
+#ifndef KVS_SDP_MAX_CANDIDATES
+#define KVS_SDP_MAX_CANDIDATES KVS_ICE_MAX_CANDIDATES /* transport candidates kept per parse */
+#endif
+#ifndef KVS_SDP_LINE_MAX
+#define KVS_SDP_LINE_MAX 4096 /* bytes of one line, line end excluded */
+#endif
+#if KVS_SDP_MAX_MEDIA < 1 || KVS_SDP_MAX_MEDIA > 64
+#error "KVS_SDP_MAX_MEDIA must be 1..64"
+#endif
+
+/* m= kinds */
+#define KVS__SDP_OTHER 0
+#define KVS__SDP_AUDIO 1
+#define KVS__SDP_VIDEO 2
+#define KVS__SDP_APPLICATION 3
+/* m= protocols */
+#define KVS__SDP_PROTO_OTHER 0
+#define KVS__SDP_PROTO_RTP 1        /* UDP/TLS/RTP/SAVPF (or TCP/TLS/RTP/SAVPF) */
+#define KVS__SDP_PROTO_SCTP 2       /* UDP/DTLS/SCTP (or TCP/DTLS/SCTP) */
+#define KVS__SDP_PROTO_SCTP_LEGACY 3 /* DTLS/SCTP <port> + a=sctpmap (pre RFC 8841) */
+/* a=setup */
+#define KVS__SDP_SETUP_NONE 0
+#define KVS__SDP_SETUP_ACTPASS 1
+#define KVS__SDP_SETUP_ACTIVE 2
+#define KVS__SDP_SETUP_PASSIVE 3
+/* directions (0 = not given: the session's, else sendrecv) */
+#define KVS__SDP_SENDRECV 1
+#define KVS__SDP_SENDONLY 2
+#define KVS__SDP_RECVONLY 3
+#define KVS__SDP_INACTIVE 4
+
+#define KVS__SDP_DEFAULT_SCTP_PORT 5000
+#define KVS__SDP_DEFAULT_MAX_MESSAGE 65536u    /* RFC 8841 6.1: no attribute means 64 KiB */
+#define KVS__SDP_OUR_MAX_MESSAGE 262144u       /* what we announce unless told otherwise */
+
+/* The attributes that may sit at session or media level (media wins). */
+typedef struct kvs__sdp_level {
+    kvs_str ufrag, pwd;
+    uint8_t fingerprint[32];
+    uint8_t has_fingerprint;   /* a sha-256 a=fingerprint was parsed into fingerprint */
+    uint8_t setup;             /* KVS__SDP_SETUP_* */
+    uint8_t dir;               /* KVS__SDP_SENDRECV.., 0 = not given */
+    uint8_t has_ice_options, trickle;
+    uint8_t end_of_candidates;
+    int fp_other_line;         /* line of the first a=fingerprint of another hash, 0 = none */
+} kvs__sdp_level;
+
+typedef struct kvs__sdp_media {
+    kvs__sdp_level lv;   /* this section's own attributes (not merged with the session's) */
+    kvs_str text;        /* the whole section: its m= line up to the next m= line */
+    kvs_str media;       /* m= media token ("video") */
+    kvs_str proto;       /* m= proto token ("UDP/TLS/RTP/SAVPF") */
+    kvs_str fmts;        /* the format list ("96 97 102", "webrtc-datachannel", "5000") */
+    kvs_str mid;         /* a=mid value; p == NULL when absent */
+    kvs_str msid;        /* the first a=msid value; p == NULL when absent */
+    int line;            /* line number of the m= line */
+    uint16_t port;       /* 0 = rejected (unless bundle_only) */
+    uint16_t nfmts;
+    uint8_t kind, proto_id;       /* KVS__SDP_AUDIO.., KVS__SDP_PROTO_* */
+    uint8_t dir;                  /* effective direction (media, else session, else sendrecv) */
+    uint8_t rtcp_mux, rtcp_mux_only, bundle_only, bundled; /* bundled: its mid is in the group */
+    uint8_t has_sctp_port, has_max_message_size;
+    uint16_t sctp_port;           /* a=sctp-port, or the legacy fmt / a=sctpmap port */
+    uint64_t max_message_size;    /* a=max-message-size (0 = no limit) */
+    uint16_t nrtpmap, nfmtp, nrtcp_fb, nextmap, nssrc, nssrc_group, nmsid;
+    uint16_t ncand, ncand_ignored; /* usable a=candidate lines; TCP / component 2 ones */
+} kvs__sdp_media;
+
+/* The transport the BUNDLE group (or the only section) runs on, levels merged. */
+typedef struct kvs__sdp_transport {
+    int media;                 /* its section index; -1: no section with a port */
+    kvs_str ufrag, pwd;
+    uint8_t fingerprint[32];
+    uint8_t setup;             /* KVS__SDP_SETUP_*, NONE when absent */
+    uint8_t trickle, ice_lite, end_of_candidates;
+} kvs__sdp_transport;
+
+typedef struct kvs__sdp {
+    const char *text;          /* the parsed text (views point into it) */
+    size_t len;
+    kvs__sdp_level session;
+    uint8_t ice_lite;
+    uint8_t has_bundle;        /* an a=group:BUNDLE line was seen */
+    int nbundle;
+    kvs_str bundle[KVS_SDP_MAX_MEDIA]; /* the BUNDLE group's mids, in order */
+    int nmedia;
+    kvs__sdp_media media[KVS_SDP_MAX_MEDIA];
+    kvs__sdp_transport tr;
+    int ncand;                 /* candidates of the transport section kept in cand[] */
+    int cand_dropped;          /* ... and those beyond KVS_SDP_MAX_CANDIDATES */
+    kvs__ice_cand cand[KVS_SDP_MAX_CANDIDATES];
+    int err_line;              /* on failure: 1-based line, 0 = the description as a whole */
+    int err_item;              /* on failure: a KVS_LOG_SDP_* item */
+} kvs__sdp;
+
+/* What we put into an offer or answer. */
+typedef struct kvs__sdp_local {
+    const char *ufrag, *pwd;      /* NUL-terminated ice-chars: 4..256 and 22..256 of them */
+    const uint8_t *fingerprint;   /* SHA-256 of our certificate, 32 bytes */
+    uint64_t session_id;          /* o= sess-id (JSEP: random, < 2^63) */
+    uint64_t session_version;     /* o= sess-version */
+    uint16_t sctp_port;           /* 0 = 5000 */
+    uint64_t max_message_size;    /* 0 = 262144 */
+    const kvs__ice_cand *cand;    /* candidates to include (may be NULL), written in order */
+    size_t ncand;
+    int end_of_candidates;        /* 1: a=end-of-candidates after them */
+    int setup;                    /* answer: 0 = active (passive when the offer is active);
+                                     KVS__SDP_SETUP_ACTIVE / PASSIVE to force one */
+} kvs__sdp_local;
+
+/* --- lexical helpers -------------------------------------------------------------------------- */
+
+/* The first c in [p, p+n), or NULL. */
+KVS_PRIVATE const char *kvs__sdp_chr(const char *p, size_t n, char c) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (p[i] == c)
+            return p + i;
+    return NULL;
+}
+/* token-char (RFC 8866 section 9). */
+KVS_PRIVATE int kvs__sdp_is_token_char(int c) {
+    return c == '!' || (c >= '#' && c <= '\'') || c == '*' || c == '+' || c == '-' || c == '.' ||
+           (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= '^' && c <= '~');
+}
+KVS_PRIVATE int kvs__sdp_is_token(const char *p, size_t n, int allow_slash) {
+    size_t i;
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!kvs__sdp_is_token_char((unsigned char)p[i]) && !(allow_slash && p[i] == '/'))
+            return 0;
+    return 1;
+}
+/* ice-char (RFC 8839): ALPHA / DIGIT / "+" / "/", lengths min..256. */
+KVS_PRIVATE int kvs__sdp_is_ice_chars(const char *p, size_t n, size_t min) {
+    size_t i;
+    if (n < min || n > 256)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+              c == '/'))
+            return 0;
+    }
+    return 1;
+}
+/* Next token of [*p, end) separated by spaces or tabs; 0 when none is left. */
+KVS_PRIVATE int kvs__sdp_tok(const char **p, const char *end, kvs_str *t) {
+    while (*p < end && (**p == ' ' || **p == '\t'))
+        (*p)++;
+    t->p = *p;
+    while (*p < end && **p != ' ' && **p != '\t')
+        (*p)++;
+    t->n = (size_t)(*p - t->p);
+    return t->n > 0;
+}
+/* Decimal digits only, at most max. */
+KVS_PRIVATE int kvs__sdp_u64(const char *p, size_t n, uint64_t max, uint64_t *v) {
+    size_t i;
+    uint64_t x = 0;
+    if (n == 0 || n > 20)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned d;
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        d = (unsigned)(p[i] - '0');
+        if (x > (max - d) / 10u)
+            return 0;
+        x = x * 10u + d;
+    }
+    *v = x;
+    return 1;
+}
+KVS_PRIVATE int kvs__sdp_str_is(kvs_str s, const char *lit) {
+    size_t n = KVS_STRLEN(lit);
+    return s.n == n && KVS_MEMCMP(s.p, lit, n) == 0;
+}
+KVS_PRIVATE int kvs__sdp_str_eq(kvs_str a, kvs_str b) {
+    return a.n == b.n && (a.n == 0 || KVS_MEMCMP(a.p, b.p, a.n) == 0);
+}
+
+/* The line starting at *pos of [p, p+n): its text without the line end (one CR before the LF
+   is dropped, then trailing spaces and tabs); *raw_len = its length before that trimming of
+   spaces; *pos moves past the LF. 0 at the end. */
+KVS_PRIVATE int kvs__sdp_line(const char *p, size_t n, size_t *pos, kvs_str *line, size_t *raw_len) {
+    const char *s, *e, *nl;
+    if (*pos >= n)
+        return 0;
+    s = p + *pos;
+    nl = kvs__sdp_chr(s, n - *pos, '\n');
+    e = nl ? nl : p + n;
+    *pos = nl ? (size_t)(nl - p) + 1 : n;
+    if (e > s && e[-1] == '\r')
+        e--;
+    *raw_len = (size_t)(e - s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    line->p = s;
+    line->n = (size_t)(e - s);
+    return 1;
+}
+
+/* Walk the attributes named `name` of section `media` (-1: the session level): each call gives
+   the next one's value (after "a=name:", empty for a flag) and returns 1, then 0. *pos starts
+   at 0. The description must have parsed. */
+KVS_PRIVATE int kvs__sdp_attr_next(const kvs__sdp *s, int media, const char *name, size_t *pos,
+                                   kvs_str *value) {
+    const char *base;
+    size_t n, raw, k = KVS_STRLEN(name);
+    kvs_str l;
+    if (media >= s->nmedia)
+        return 0;
+    if (media >= 0) {
+        base = s->media[media].text.p;
+        n = s->media[media].text.n;
+    } else {
+        base = s->text;
+        n = s->nmedia > 0 ? (size_t)(s->media[0].text.p - s->text) : s->len;
+    }
+    while (kvs__sdp_line(base, n, pos, &l, &raw)) {
+        if (l.n < 2 + k || l.p[0] != 'a' || l.p[1] != '=' || KVS_MEMCMP(l.p + 2, name, k) != 0)
+            continue;
+        if (l.n == 2 + k) {
+            value->p = l.p + l.n;
+            value->n = 0;
+            return 1;
+        }
+        if (l.p[2 + k] == ':') {
+            value->p = l.p + 3 + k;
+            value->n = l.n - 3 - k;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* --- parser ----------------------------------------------------------------------------------- */
+
+KVS_PRIVATE kvs_result kvs__sdp_fail(kvs__sdp *s, kvs_result r, int line, int item) {
+    s->err_line = line;
+    s->err_item = item;
+    return r;
+}
+
+/* An m= line's value: "<media> <port>[/<count>] <proto> <fmt> ...". */
+KVS_PRIVATE int kvs__sdp_mline(kvs__sdp_media *m, kvs_str v) {
+    const char *p = v.p, *end = v.p + v.n, *slash;
+    kvs_str t;
+    uint64_t port, cnt;
+    if (!kvs__sdp_tok(&p, end, &m->media) || !kvs__sdp_is_token(m->media.p, m->media.n, 0))
+        return 0;
+    if (!kvs__sdp_tok(&p, end, &t))
+        return 0;
+    slash = kvs__sdp_chr(t.p, t.n, '/');
+    if (slash) {
+        if (!kvs__sdp_u64(slash + 1, (size_t)(t.p + t.n - slash - 1), 65535, &cnt))
+            return 0;
+        t.n = (size_t)(slash - t.p);
+    }
+    if (!kvs__sdp_u64(t.p, t.n, 65535, &port))
+        return 0;
+    m->port = (uint16_t)port;
+    if (!kvs__sdp_tok(&p, end, &m->proto) || !kvs__sdp_is_token(m->proto.p, m->proto.n, 1))
+        return 0;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    m->fmts.p = p;
+    m->fmts.n = (size_t)(end - p);
+    while (kvs__sdp_tok(&p, end, &t)) {
+        if (!kvs__sdp_is_token(t.p, t.n, 0) || m->nfmts == 0xffff)
+            return 0;
+        m->nfmts++;
+    }
+    if (m->nfmts == 0)
+        return 0;
+    if (kvs__sdp_str_is(m->media, "audio"))
+        m->kind = KVS__SDP_AUDIO;
+    else if (kvs__sdp_str_is(m->media, "video"))
+        m->kind = KVS__SDP_VIDEO;
+    else if (kvs__sdp_str_is(m->media, "application"))
+        m->kind = KVS__SDP_APPLICATION;
+    if (kvs__sdp_str_is(m->proto, "UDP/TLS/RTP/SAVPF") || kvs__sdp_str_is(m->proto, "TCP/TLS/RTP/SAVPF"))
+        m->proto_id = KVS__SDP_PROTO_RTP;
+    else if (kvs__sdp_str_is(m->proto, "UDP/DTLS/SCTP") || kvs__sdp_str_is(m->proto, "TCP/DTLS/SCTP"))
+        m->proto_id = KVS__SDP_PROTO_SCTP;
+    else if (kvs__sdp_str_is(m->proto, "DTLS/SCTP"))
+        m->proto_id = KVS__SDP_PROTO_SCTP_LEGACY;
+    if (m->proto_id == KVS__SDP_PROTO_SCTP_LEGACY) {
+        p = m->fmts.p;
+        if (kvs__sdp_tok(&p, end, &t) && kvs__sdp_u64(t.p, t.n, 65535, &port)) {
+            m->sctp_port = (uint16_t)port;
+            m->has_sctp_port = 1;
+        }
+    }
+    return 1;
+}
+
+/* One attribute line; m == NULL at session level. */
+KVS_PRIVATE kvs_result kvs__sdp_attr(kvs__sdp *s, kvs__sdp_media *m, kvs_str a, int line) {
+    kvs__sdp_level *lv = m ? &m->lv : &s->session;
+    const char *colon = kvs__sdp_chr(a.p, a.n, ':');
+    kvs_str name, v, t;
+    const char *p, *end;
+    uint64_t u;
+    kvs_result r;
+    name.p = a.p;
+    name.n = colon ? (size_t)(colon - a.p) : a.n;
+    v.p = colon ? colon + 1 : a.p + a.n;
+    v.n = (size_t)(a.p + a.n - v.p);
+    p = v.p;
+    end = v.p + v.n;
+#define KVS__SDP_BAD(res) return kvs__sdp_fail(s, res, line, KVS_LOG_SDP_BAD_ATTRIBUTE)
+    if (kvs__sdp_str_is(name, "ice-ufrag")) {
+        if (!kvs__sdp_is_ice_chars(v.p, v.n, 4))
+            KVS__SDP_BAD(KVS_ERR_PARSE);
+        lv->ufrag = v;
+    } else if (kvs__sdp_str_is(name, "ice-pwd")) {
+        if (!kvs__sdp_is_ice_chars(v.p, v.n, 22))
+            KVS__SDP_BAD(KVS_ERR_PARSE);
+        lv->pwd = v;
+    } else if (kvs__sdp_str_is(name, "ice-options")) {
+        lv->has_ice_options = 1;
+        lv->trickle = 0;
+        while (kvs__sdp_tok(&p, end, &t))
+            if (kvs__sdp_str_is(t, "trickle"))
+                lv->trickle = 1;
+    } else if (kvs__sdp_str_is(name, "ice-lite")) {
+        if (!m)
+            s->ice_lite = 1;
+    } else if (kvs__sdp_str_is(name, "fingerprint")) {
+        uint8_t fp[32];
+        r = kvs__crypto_fingerprint_parse(v.p, v.n, fp);
+        if (r == KVS_ERR_UNSUPPORTED) {
+            if (!lv->fp_other_line)
+                lv->fp_other_line = line;
+        } else if (r != KVS_OK) {
+            return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_BAD_FINGERPRINT);
+        } else if (!lv->has_fingerprint) {
+            KVS_MEMCPY(lv->fingerprint, fp, 32);
+            lv->has_fingerprint = 1;
+        }
+    } else if (kvs__sdp_str_is(name, "setup")) {
+        if (kvs__sdp_str_is(v, "actpass"))
+            lv->setup = KVS__SDP_SETUP_ACTPASS;
+        else if (kvs__sdp_str_is(v, "active"))
+            lv->setup = KVS__SDP_SETUP_ACTIVE;
+        else if (kvs__sdp_str_is(v, "passive"))
+            lv->setup = KVS__SDP_SETUP_PASSIVE;
+        else if (kvs__sdp_str_is(v, "holdconn"))
+            KVS__SDP_BAD(KVS_ERR_UNSUPPORTED);
+        else
+            KVS__SDP_BAD(KVS_ERR_PARSE);
+    } else if (kvs__sdp_str_is(name, "sendrecv") && !colon) {
+        lv->dir = KVS__SDP_SENDRECV;
+    } else if (kvs__sdp_str_is(name, "sendonly") && !colon) {
+        lv->dir = KVS__SDP_SENDONLY;
+    } else if (kvs__sdp_str_is(name, "recvonly") && !colon) {
+        lv->dir = KVS__SDP_RECVONLY;
+    } else if (kvs__sdp_str_is(name, "inactive") && !colon) {
+        lv->dir = KVS__SDP_INACTIVE;
+    } else if (kvs__sdp_str_is(name, "end-of-candidates")) {
+        lv->end_of_candidates = 1;
+    } else if (kvs__sdp_str_is(name, "group")) {
+        if (!kvs__sdp_tok(&p, end, &t))
+            KVS__SDP_BAD(KVS_ERR_PARSE);
+        if (m || !kvs__sdp_str_is(t, "BUNDLE") || s->has_bundle)
+            return KVS_OK; /* other semantics (LS), a second group: ignored */
+        s->has_bundle = 1;
+        while (kvs__sdp_tok(&p, end, &t)) {
+            if (s->nbundle == KVS_SDP_MAX_MEDIA)
+                return kvs__sdp_fail(s, KVS_ERR_LIMIT, line, KVS_LOG_SDP_TOO_MANY);
+            if (!kvs__sdp_is_token(t.p, t.n, 0))
+                KVS__SDP_BAD(KVS_ERR_PARSE);
+            s->bundle[s->nbundle++] = t;
+        }
+    } else if (!m) {
+        return KVS_OK; /* the remaining ones are media-level only */
+    } else if (kvs__sdp_str_is(name, "mid")) {
+        int i;
+        if (m->mid.p || v.n > 32 || !kvs__sdp_is_token(v.p, v.n, 0))
+            KVS__SDP_BAD(KVS_ERR_PARSE);
+        for (i = 0; i < s->nmedia - 1; i++)
+            if (s->media[i].mid.p && kvs__sdp_str_eq(s->media[i].mid, v))
+                return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_BUNDLE);
+        m->mid = v;
+    } else if (kvs__sdp_str_is(name, "candidate")) {
+        kvs__ice_cand c;
+        r = kvs__ice_cand_parse(a.p, a.n, &c);
+        if (r == KVS_ERR_UNSUPPORTED) {
+            if (m->ncand_ignored < 0xffff)
+                m->ncand_ignored++;
+        } else if (r != KVS_OK) {
+            return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_BAD_CANDIDATE);
+        } else if (m->ncand < 0xffff) {
+            m->ncand++;
+        }
+    } else if (kvs__sdp_str_is(name, "sctp-port")) {
+        if (!kvs__sdp_u64(v.p, v.n, 65535, &u))
+            KVS__SDP_BAD(KVS_ERR_PARSE);
+        m->sctp_port = (uint16_t)u;
+        m->has_sctp_port = 1;
+    } else if (kvs__sdp_str_is(name, "sctpmap")) {
+        /* legacy: "a=sctpmap:5000 webrtc-datachannel 65535" */
+        if (!kvs__sdp_tok(&p, end, &t) || !kvs__sdp_u64(t.p, t.n, 65535, &u))
+            KVS__SDP_BAD(KVS_ERR_PARSE);
+        m->sctp_port = (uint16_t)u;
+        m->has_sctp_port = 1;
+    } else if (kvs__sdp_str_is(name, "max-message-size")) {
+        if (!kvs__sdp_u64(v.p, v.n, (uint64_t)-1, &u))
+            KVS__SDP_BAD(KVS_ERR_PARSE);
+        m->max_message_size = u;
+        m->has_max_message_size = 1;
+    } else if (kvs__sdp_str_is(name, "rtcp-mux") && !colon) {
+        m->rtcp_mux = 1;
+    } else if (kvs__sdp_str_is(name, "rtcp-mux-only") && !colon) {
+        m->rtcp_mux = 1;
+        m->rtcp_mux_only = 1;
+    } else if (kvs__sdp_str_is(name, "bundle-only") && !colon) {
+        m->bundle_only = 1;
+    } else if (kvs__sdp_str_is(name, "msid")) {
+        if (!m->msid.p)
+            m->msid = v;
+        m->nmsid++;
+    } else if (kvs__sdp_str_is(name, "rtpmap")) {
+        m->nrtpmap++;
+    } else if (kvs__sdp_str_is(name, "fmtp")) {
+        m->nfmtp++;
+    } else if (kvs__sdp_str_is(name, "rtcp-fb")) {
+        m->nrtcp_fb++;
+    } else if (kvs__sdp_str_is(name, "extmap")) {
+        m->nextmap++;
+    } else if (kvs__sdp_str_is(name, "ssrc")) {
+        m->nssrc++;
+    } else if (kvs__sdp_str_is(name, "ssrc-group")) {
+        m->nssrc_group++;
+    }
+#undef KVS__SDP_BAD
+    return KVS_OK;
+}
+
+/* The section index whose mid is `mid`, or -1. */
+KVS_PRIVATE int kvs__sdp_find_mid(const kvs__sdp *s, kvs_str mid) {
+    int i;
+    for (i = 0; i < s->nmedia; i++)
+        if (s->media[i].mid.p && kvs__sdp_str_eq(s->media[i].mid, mid))
+            return i;
+    return -1;
+}
+
+/* 1 when section i is rejected: port 0 without a=bundle-only. */
+KVS_PRIVATE int kvs__sdp_rejected(const kvs__sdp *s, int i) {
+    return s->media[i].port == 0 && !s->media[i].bundle_only;
+}
+
+/* After the last line: BUNDLE, directions, the transport and its candidates. */
+KVS_PRIVATE kvs_result kvs__sdp_finish(kvs__sdp *s) {
+    kvs__sdp_transport *tr = &s->tr;
+    const kvs__sdp_level *ml, *sl = &s->session;
+    kvs__sdp_media *m;
+    int i, k, fp_line;
+    size_t pos = 0;
+    kvs_str v;
+    for (i = 0; i < s->nmedia; i++) {
+        m = &s->media[i];
+        m->dir = m->lv.dir ? m->lv.dir : sl->dir ? sl->dir : KVS__SDP_SENDRECV;
+        if (s->has_bundle && !m->mid.p)
+            return kvs__sdp_fail(s, KVS_ERR_PARSE, m->line, KVS_LOG_SDP_BUNDLE);
+    }
+    for (k = 0; k < s->nbundle; k++) {
+        i = kvs__sdp_find_mid(s, s->bundle[k]);
+        if (i < 0)
+            return kvs__sdp_fail(s, KVS_ERR_PARSE, 0, KVS_LOG_SDP_BUNDLE);
+        s->media[i].bundled = 1;
+    }
+    tr->media = -1;
+    for (k = 0; k < s->nbundle && tr->media < 0; k++) { /* the first bundled section with a port */
+        i = kvs__sdp_find_mid(s, s->bundle[k]);
+        if (s->media[i].port)
+            tr->media = i;
+    }
+    for (k = 0; k < s->nbundle && tr->media < 0; k++) { /* only bundle-only ones: the first */
+        i = kvs__sdp_find_mid(s, s->bundle[k]);
+        if (!kvs__sdp_rejected(s, i))
+            tr->media = i;
+    }
+    for (i = 0; i < s->nmedia && tr->media < 0 && !s->nbundle; i++)
+        if (s->media[i].port)
+            tr->media = i;
+    if (tr->media < 0)
+        return KVS_OK; /* nothing to connect to: every section rejected, or none */
+    m = &s->media[tr->media];
+    ml = &m->lv;
+    tr->ufrag = ml->ufrag.p ? ml->ufrag : sl->ufrag;
+    tr->pwd = ml->pwd.p ? ml->pwd : sl->pwd;
+    if (!tr->ufrag.p || !tr->pwd.p)
+        return kvs__sdp_fail(s, KVS_ERR_PARSE, m->line, KVS_LOG_SDP_NO_ICE_CREDENTIALS);
+    if (ml->has_fingerprint || sl->has_fingerprint) {
+        KVS_MEMCPY(tr->fingerprint, ml->has_fingerprint ? ml->fingerprint : sl->fingerprint, 32);
+    } else {
+        fp_line = ml->fp_other_line ? ml->fp_other_line : sl->fp_other_line;
+        if (fp_line)
+            return kvs__sdp_fail(s, KVS_ERR_UNSUPPORTED, fp_line, KVS_LOG_SDP_FINGERPRINT_HASH);
+        return kvs__sdp_fail(s, KVS_ERR_PARSE, m->line, KVS_LOG_SDP_NO_FINGERPRINT);
+    }
+    tr->setup = ml->setup ? ml->setup : sl->setup;
+    tr->trickle = ml->has_ice_options ? ml->trickle : sl->trickle;
+    tr->ice_lite = s->ice_lite;
+    tr->end_of_candidates = (uint8_t)(ml->end_of_candidates | sl->end_of_candidates);
+    /* second pass over the transport section: keep its candidates (every line parsed before) */
+    while (kvs__sdp_attr_next(s, tr->media, "candidate", &pos, &v)) {
+        kvs__ice_cand c;
+        if (kvs__ice_cand_parse(v.p - 10, v.n + 10, &c) != KVS_OK)
+            continue; /* TCP, component 2 */
+        if (s->ncand < KVS_SDP_MAX_CANDIDATES)
+            s->cand[s->ncand++] = c;
+        else
+            s->cand_dropped++;
+    }
+    return KVS_OK;
+}
+
+/* Parse an SDP description of n bytes (no NUL needed) into *s (views into p: keep p alive).
+   Returns: KVS_OK; KVS_ERR_PARSE (malformed: s->err_line, s->err_item say where and why);
+   KVS_ERR_UNSUPPORTED (well-formed but refused: a fingerprint of another hash function than
+   sha-256, a=setup:holdconn); KVS_ERR_LIMIT (a line over KVS_SDP_LINE_MAX, more sections or
+   BUNDLE mids than KVS_SDP_MAX_MEDIA); KVS_ERR_INVALID_ARG (s NULL, p NULL with n > 0). */
+KVS_PRIVATE kvs_result kvs__sdp_parse(const char *p, size_t n, kvs__sdp *s) {
+    size_t pos = 0, raw, i;
+    int line = 0, seen_v = 0, seen_o = 0, seen_s = 0;
+    kvs__sdp_media *m = NULL;
+    kvs_str l, v;
+    kvs_result r;
+    if (!s)
+        return KVS_ERR_INVALID_ARG;
+    KVS_MEMSET(s, 0, sizeof *s);
+    s->tr.media = -1;
+    if (!p && n)
+        return KVS_ERR_INVALID_ARG;
+    s->text = p ? p : "";
+    s->len = n;
+    while (kvs__sdp_line(s->text, n, &pos, &l, &raw)) {
+        line++;
+        if (raw > KVS_SDP_LINE_MAX)
+            return kvs__sdp_fail(s, KVS_ERR_LIMIT, line, KVS_LOG_SDP_TOO_LONG);
+        if (l.n == 0)
+            continue;
+        for (i = 0; i < l.n; i++)
+            if (((unsigned char)l.p[i] < 0x20 && l.p[i] != '\t') || l.p[i] == 0x7f)
+                return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_SYNTAX);
+        if (l.n < 2 || l.p[1] != '=' || l.p[0] < 'a' || l.p[0] > 'z')
+            return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_SYNTAX);
+        v.p = l.p + 2;
+        v.n = l.n - 2;
+        if (!seen_v && l.p[0] != 'v')
+            return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_SYNTAX);
+        switch (l.p[0]) {
+        case 'v':
+            if (seen_v || !kvs__sdp_str_is(v, "0"))
+                return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_SYNTAX);
+            seen_v = 1;
+            break;
+        case 'o':
+        case 's':
+            if (m || (l.p[0] == 'o' ? seen_o : seen_s))
+                return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_SYNTAX);
+            if (l.p[0] == 'o')
+                seen_o = 1;
+            else
+                seen_s = 1;
+            break;
+        case 't':
+        case 'r':
+        case 'z':
+        case 'u':
+        case 'e':
+        case 'p':
+            if (m)
+                return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_SYNTAX);
+            break;
+        case 'i':
+        case 'c':
+        case 'b':
+        case 'k':
+            break;
+        case 'm':
+            if (s->nmedia == KVS_SDP_MAX_MEDIA)
+                return kvs__sdp_fail(s, KVS_ERR_LIMIT, line, KVS_LOG_SDP_TOO_MANY);
+            if (m)
+                m->text.n = (size_t)(l.p - m->text.p);
+            m = &s->media[s->nmedia++];
+            m->line = line;
+            m->text.p = l.p;
+            if (!kvs__sdp_mline(m, v))
+                return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_BAD_MEDIA);
+            break;
+        case 'a':
+            r = kvs__sdp_attr(s, m, v, line);
+            if (r != KVS_OK)
+                return r;
+            break;
+        default:
+            return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_SYNTAX);
+        }
+    }
+    if (!seen_v)
+        return kvs__sdp_fail(s, KVS_ERR_PARSE, line, KVS_LOG_SDP_SYNTAX);
+    if (m)
+        m->text.n = (size_t)(s->text + n - m->text.p);
+    return kvs__sdp_finish(s);
+}
+
+/* --- accessors -------------------------------------------------------------------------------- */
+
+/* The transport (BUNDLE) parameters, or KVS_ERR_NOT_FOUND when every section is rejected. */
+KVS_PRIVATE kvs_result kvs__sdp_transport_get(const kvs__sdp *s, kvs__sdp_transport *t) {
+    if (s->tr.media < 0)
+        return KVS_ERR_NOT_FOUND;
+    *t = s->tr;
+    return KVS_OK;
+}
+
+/* The data channel section that runs on the transport (it or bundled with it): its index, or -1.
+   *sctp_port and *max_message (when not NULL) get its effective values: the port 5000 when not
+   given, 64 KiB when a=max-message-size is absent, 0 for "no limit". */
+KVS_PRIVATE int kvs__sdp_datachannel(const kvs__sdp *s, uint16_t *sctp_port, uint64_t *max_message) {
+    int i;
+    const kvs__sdp_media *m;
+    for (i = 0; i < s->nmedia; i++) {
+        m = &s->media[i];
+        if (m->kind != KVS__SDP_APPLICATION || kvs__sdp_rejected(s, i) || s->tr.media < 0)
+            continue;
+        if (!(m->proto_id == KVS__SDP_PROTO_SCTP && kvs__sdp_str_is(m->fmts, "webrtc-datachannel")) &&
+            m->proto_id != KVS__SDP_PROTO_SCTP_LEGACY)
+            continue;
+        if (i != s->tr.media && !(m->bundled && s->media[s->tr.media].bundled))
+            continue;
+        if (sctp_port)
+            *sctp_port = m->has_sctp_port ? m->sctp_port : (uint16_t)KVS__SDP_DEFAULT_SCTP_PORT;
+        if (max_message)
+            *max_message = m->has_max_message_size ? m->max_message_size : KVS__SDP_DEFAULT_MAX_MESSAGE;
+        return i;
+    }
+    return -1;
+}
+
+/* The transport's candidates one by one: *it starts at 0; NULL at the end. */
+KVS_PRIVATE const kvs__ice_cand *kvs__sdp_cand_next(const kvs__sdp *s, int *it) {
+    if (*it < 0 || *it >= s->ncand)
+        return NULL;
+    return &s->cand[(*it)++];
+}
+
+/* --- writer ----------------------------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__sdp_wr_str(kvs__wr *w, kvs_str s) {
+    kvs__wr_bytes(w, s.p, s.n);
+}
+KVS_PRIVATE void kvs__sdp_wr_line(kvs__wr *w, const char *a, const char *b) {
+    kvs__wr_cstr(w, a);
+    if (b)
+        kvs__wr_cstr(w, b);
+    kvs__wr_cstr(w, "\r\n");
+}
+
+KVS_PRIVATE kvs_result kvs__sdp_local_check(const kvs__sdp_local *l) {
+    size_t i;
+    if (!l || !l->ufrag || !l->pwd || !l->fingerprint || (l->ncand && !l->cand))
+        return KVS_ERR_INVALID_ARG;
+    if (!kvs__sdp_is_ice_chars(l->ufrag, KVS_STRLEN(l->ufrag), 4) ||
+        !kvs__sdp_is_ice_chars(l->pwd, KVS_STRLEN(l->pwd), 22))
+        return KVS_ERR_INVALID_ARG;
+    for (i = 0; i < l->ncand; i++)
+        if (!l->cand[i].used || l->cand[i].unresolved)
+            return KVS_ERR_INVALID_ARG;
+    return KVS_OK;
+}
+
+KVS_PRIVATE void kvs__sdp_wr_session(kvs__wr *w, const kvs__sdp_local *l) {
+    kvs__wr_cstr(w, "v=0\r\no=- ");
+    kvs__wr_dec(w, l->session_id);
+    kvs__wr_u8(w, ' ');
+    kvs__wr_dec(w, l->session_version);
+    kvs__wr_cstr(w, " IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
+}
+
+/* The transport and data channel lines of an accepted data channel section (after its m=). */
+KVS_PRIVATE kvs_result kvs__sdp_wr_datachannel(kvs__wr *w, const kvs__sdp_local *l, kvs_str mid,
+                                               int setup, int legacy, int with_cands) {
+    static const char *const setups[4] = {"actpass", "actpass", "active", "passive"};
+    char cl[160];
+    size_t i;
+    uint16_t port = l->sctp_port ? l->sctp_port : (uint16_t)KVS__SDP_DEFAULT_SCTP_PORT;
+    kvs__wr_cstr(w, "c=IN IP4 0.0.0.0\r\n");
+    kvs__sdp_wr_line(w, "a=ice-ufrag:", l->ufrag);
+    kvs__sdp_wr_line(w, "a=ice-pwd:", l->pwd);
+    kvs__sdp_wr_line(w, "a=ice-options:trickle", NULL);
+    kvs__wr_cstr(w, "a=fingerprint:");
+    kvs__crypto_fingerprint_write(w, l->fingerprint);
+    kvs__wr_cstr(w, "\r\n");
+    kvs__sdp_wr_line(w, "a=setup:", setups[setup & 3]);
+    if (mid.p) {
+        kvs__wr_cstr(w, "a=mid:");
+        kvs__sdp_wr_str(w, mid);
+        kvs__wr_cstr(w, "\r\n");
+    }
+    if (legacy) {
+        kvs__wr_cstr(w, "a=sctpmap:");
+        kvs__wr_dec(w, port);
+        kvs__wr_cstr(w, " webrtc-datachannel 65535\r\n");
+    } else {
+        kvs__wr_cstr(w, "a=sctp-port:");
+        kvs__wr_dec(w, port);
+        kvs__wr_cstr(w, "\r\n");
+    }
+    kvs__wr_cstr(w, "a=max-message-size:");
+    kvs__wr_dec(w, l->max_message_size ? l->max_message_size : KVS__SDP_OUR_MAX_MESSAGE);
+    kvs__wr_cstr(w, "\r\n");
+    for (i = 0; with_cands && i < l->ncand; i++) {
+        if (kvs__ice_cand_line(&l->cand[i], cl, sizeof cl) != KVS_OK)
+            return KVS_ERR_INVALID_ARG;
+        kvs__sdp_wr_line(w, "a=", cl);
+    }
+    if (with_cands && l->end_of_candidates)
+        kvs__sdp_wr_line(w, "a=end-of-candidates", NULL);
+    return KVS_OK;
+}
+
+/* Write a JSEP offer with one data channel section (mid "0", BUNDLE, setup:actpass) into
+   out/cap (NUL-terminated; out NULL with cap 0 measures).
+   Returns: KVS_OK (*out_len = length without the NUL); KVS_ERR_BUFFER_TOO_SMALL (*out_len =
+   the size needed, NUL included); KVS_ERR_INVALID_ARG (l incomplete: ufrag / pwd not ice-chars
+   of the right length, no fingerprint, an unused or unresolved candidate). */
+KVS_PRIVATE kvs_result kvs__sdp_write_offer(const kvs__sdp_local *l, char *out, size_t cap, size_t *out_len) {
+    kvs__wr w;
+    kvs_str mid;
+    kvs_result r = kvs__sdp_local_check(l);
+    if (r != KVS_OK || (!out && cap))
+        return KVS_ERR_INVALID_ARG;
+    mid.p = "0";
+    mid.n = 1;
+    kvs__wr_init(&w, out, cap);
+    kvs__sdp_wr_session(&w, l);
+    kvs__wr_cstr(&w, "a=group:BUNDLE 0\r\n");
+    kvs__wr_cstr(&w, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
+    r = kvs__sdp_wr_datachannel(&w, l, mid, KVS__SDP_SETUP_ACTPASS, 0, 1);
+    if (r != KVS_OK)
+        return r;
+    return kvs__wr_result_str(&w, out_len);
+}
+
+/* Write the JSEP answer to a parsed offer (see the section comment for what is accepted).
+   Same buffer rules and results as kvs__sdp_write_offer; KVS_ERR_INVALID_ARG also for an offer
+   that did not parse (it must come from a successful kvs__sdp_parse). An offer without a data
+   channel section gets an answer with every section rejected (still a valid answer). */
+KVS_PRIVATE kvs_result kvs__sdp_write_answer(const kvs__sdp *o, const kvs__sdp_local *l, char *out, size_t cap,
+                                             size_t *out_len) {
+    kvs__wr w;
+    int i, dc, setup, first = 1;
+    const kvs__sdp_media *m;
+    const char *p, *end;
+    kvs_str fmt;
+    kvs_result r = kvs__sdp_local_check(l);
+    if (r != KVS_OK || !o || (!out && cap) || o->err_item || o->nmedia > KVS_SDP_MAX_MEDIA)
+        return KVS_ERR_INVALID_ARG;
+    dc = kvs__sdp_datachannel(o, NULL, NULL);
+    setup = l->setup == KVS__SDP_SETUP_ACTIVE || l->setup == KVS__SDP_SETUP_PASSIVE
+                ? l->setup
+                : o->tr.setup == KVS__SDP_SETUP_ACTIVE ? KVS__SDP_SETUP_PASSIVE : KVS__SDP_SETUP_ACTIVE;
+    kvs__wr_init(&w, out, cap);
+    kvs__sdp_wr_session(&w, l);
+    if (o->has_bundle && dc >= 0 && o->media[dc].mid.p) {
+        kvs__wr_cstr(&w, "a=group:BUNDLE ");
+        kvs__sdp_wr_str(&w, o->media[dc].mid);
+        kvs__wr_cstr(&w, "\r\n");
+    }
+    for (i = 0; i < o->nmedia; i++) {
+        m = &o->media[i];
+        kvs__wr_cstr(&w, "m=");
+        kvs__sdp_wr_str(&w, m->media);
+        if (i == dc) {
+            if (m->proto_id == KVS__SDP_PROTO_SCTP_LEGACY) {
+                kvs__wr_cstr(&w, " 9 DTLS/SCTP ");
+                kvs__wr_dec(&w, l->sctp_port ? l->sctp_port : (uint16_t)KVS__SDP_DEFAULT_SCTP_PORT);
+                kvs__wr_cstr(&w, "\r\n");
+            } else {
+                kvs__wr_cstr(&w, " 9 ");
+                kvs__sdp_wr_str(&w, m->proto);
+                kvs__wr_cstr(&w, " webrtc-datachannel\r\n");
+            }
+            r = kvs__sdp_wr_datachannel(&w, l, m->mid, setup, m->proto_id == KVS__SDP_PROTO_SCTP_LEGACY,
+                                        first);
+            if (r != KVS_OK)
+                return r;
+            first = 0;
+            continue;
+        }
+        /* rejected: port 0, the offer's first format, its mid, inactive */
+        p = m->fmts.p;
+        end = m->fmts.p + m->fmts.n;
+        if (!kvs__sdp_tok(&p, end, &fmt))
+            return KVS_ERR_INVALID_ARG;
+        kvs__wr_cstr(&w, " 0 ");
+        kvs__sdp_wr_str(&w, m->proto);
+        kvs__wr_u8(&w, ' ');
+        kvs__sdp_wr_str(&w, fmt);
+        kvs__wr_cstr(&w, "\r\nc=IN IP4 0.0.0.0\r\n");
+        if (m->mid.p) {
+            kvs__wr_cstr(&w, "a=mid:");
+            kvs__sdp_wr_str(&w, m->mid);
+            kvs__wr_cstr(&w, "\r\n");
+        }
+        kvs__wr_cstr(&w, "a=inactive\r\n");
+    }
+    return kvs__wr_result_str(&w, out_len);
+}
+
+/* ==== [34] >>peer  one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline ========== */
 /* depends on: >>ice, >>ice-check, >>dtls, >>sctp, >>dcep.  entry points: none yet (the public
    kvs_peer API and the SDP offer / answer build on it).
    The transport stack of one WebRTC peer connection, sans-IO, independent of any signaling:
@@ -13032,7 +13900,7 @@ KVS_PRIVATE kvs_result kvs__peer_close_channel(kvs__peer *p, uint16_t sid) {
     return kvs__dcep_close(&p->dcep, sid);
 }
 
-/* ==== [34] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [35] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -13115,7 +13983,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [35] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [36] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -13249,7 +14117,7 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [36] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* ==== [37] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -14017,7 +14885,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [37] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [38] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */
