@@ -143,6 +143,13 @@ if want interop; then
     "$B/interop/sctp_usrsctp" > "$B/interop-sctp.log" 2>&1
     counted "$B/interop-sctp.log" $? "" "interop: sctp_usrsctp"
   fi
+  # two peer_echo processes (ICE, DTLS, SCTP, DCEP) over real UDP on loopback
+  if [ ! -x "$B/examples/peer_echo" ]; then
+    fail "interop: $B/examples/peer_echo not built (make all)"
+  else
+    tests/interop/peer_pair.sh "$B/examples/peer_echo" 200 > "$B/interop-peer-pair.log" 2>&1
+    counted "$B/interop-peer-pair.log" $? "" "interop: peer_pair.sh"
+  fi
   # coturn (long-term and REST credentials, UDP / TCP / TLS, with and without UDP blocked) in a
   # private network namespace, the environment of the TURN interop tests: one counted test per case
   missing=""

@@ -1,0 +1,435 @@
+/* peer_echo - a WebRTC data channel echo peer on POSIX: the interop fixture every test harness
+   can drive.
+
+   Answerer (default): reads one complete SDP offer (non-trickle, candidates inside) on stdin
+   until EOF or a line holding only ".", prints the complete answer followed by a line holding
+   only ".", then echoes every data channel message on the channel it came on (text as text,
+   binary as binary) and accepts the channels the remote side opens.
+   Offerer (--offer): prints an offer (one data channel, "echo", opened once connected) and a
+   ".", then reads the answer on stdin (until EOF or "."). With --send N it sends N messages of
+   sizes 1 B .. 64 KiB (text and binary in turn) on "echo", checks that each comes back intact
+   and in order, and exits 0 as soon as all did (it does not echo in that mode).
+
+   Options:
+     --offer            be the offerer
+     --send N           (offerer) send N messages and check the echoes
+     --seconds N        exit after N seconds (default 30); 0 when --send completes earlier
+     --bind ADDR        use only this local address (default: every non-link-local address)
+     --turn URI         a TURN server (turn:host:port?transport=udp|tcp), with
+     --turn-user U --turn-pass P
+     --relay-only       signal and use relayed candidates only
+   Errors go to stderr with exit status 1 (bad input, a failed connection, a wrong echo), 2 for
+   bad usage. The connection timeline goes to stderr at the end.
+
+   Build: make (build/examples/peer_echo), or
+          cc -std=c99 -O2 examples/peer_echo.c -o peer_echo -lsrtp2 -lbearssl                     */
+#define KVS_PLATFORM_POSIX 1
+#define KVSWEBRTC_IMPLEMENTATION
+#include "../kvswebrtc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SOCKS 8
+#define MAX_MSG (64 * 1024)
+
+static kvs_posix PX;
+static kvs_platform PF;
+static kvs__log LOG;
+static kvs__rng RNG;
+static kvs__mem MEM;
+static int GUARD;
+static kvs_cert CERT;
+static kvs__peer PEER;
+static kvs_sock SOCKS[MAX_SOCKS];
+static int NSOCKS;
+static kvs_sock TURN_TCP;
+static int TURN_STREAM = -1; /* the TURN server index reached over TCP */
+static uint8_t PEND[16384];
+static size_t NPEND;
+
+static int opt_offer, opt_relay_only;
+static long opt_send = -1, opt_seconds = 30;
+static const char *opt_bind, *opt_turn, *opt_turn_user = "", *opt_turn_pass = "";
+
+static int gathered, failed, channel_open;
+static uint16_t echo_sid;
+static long sent, echoed, bad;
+
+static void die(const char *what, kvs_result r) {
+    fprintf(stderr, "peer_echo: %s: %s\n", what, r ? kvs_result_str(r) : "failed");
+    exit(1);
+}
+
+/* --- peer events ------------------------------------------------------------------------------ */
+
+static void on_candidate(void *ctx, const char *line) {
+    (void)ctx;
+    if (!line)
+        gathered = 1;
+}
+
+static void on_event(void *ctx, int what, int value) {
+    (void)ctx;
+    if (what == KVS__PEER_EV_FAILED) {
+        fprintf(stderr, "peer_echo: the connection failed: %s\n", kvs_result_str((kvs_result)value));
+        failed = 1;
+    }
+}
+
+static void on_open(void *ctx, uint16_t sid) {
+    (void)ctx;
+    if (opt_offer && sid == echo_sid)
+        channel_open = 1;
+}
+
+/* Message k of the --send run: 4 bytes k, then a pattern; size from k. */
+static size_t msg_size(long k) {
+    size_t sz = 1 + (size_t)(((unsigned long)k * 2654435761u) % MAX_MSG);
+    return k < 3 ? (size_t)(k == 0 ? 1 : k == 1 ? 1200 : MAX_MSG) : sz < 4 ? 4 : sz;
+}
+
+static void msg_fill(uint8_t *p, size_t n, long k) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        p[i] = (uint8_t)('a' + (k * 7 + (long)i) % 26);
+    if (n >= 4)
+        kvs__put_u32(p, (uint32_t)k | 0x40404040u);
+}
+
+static void on_message(void *ctx, uint16_t sid, const uint8_t *p, size_t n, int binary) {
+    (void)ctx;
+    if (opt_send >= 0) {
+        static uint8_t want[MAX_MSG];
+        size_t sz = msg_size(echoed);
+        msg_fill(want, sz, echoed);
+        if (sid != echo_sid || n != sz || memcmp(p, want, n) != 0 || binary != (int)(echoed & 1))
+            bad++;
+        echoed++;
+        return;
+    }
+    if (kvs__peer_send(&PEER, sid, p, n, binary) != KVS_OK)
+        fprintf(stderr, "peer_echo: echo on channel %u dropped (send buffer full)\n", (unsigned)sid);
+}
+
+/* --- sockets ---------------------------------------------------------------------------------- */
+
+static void open_sockets(void) {
+    kvs_addr addrs[MAX_SOCKS];
+    int n, i;
+    if (opt_bind) {
+        if (kvs_addr_parse(&addrs[0], opt_bind, strlen(opt_bind), 0) != KVS_OK) {
+            fprintf(stderr, "peer_echo: --bind %s: not an IP address\n", opt_bind);
+            exit(2);
+        }
+        n = 1;
+    } else {
+        n = kvs_posix_local_addresses(&PX, addrs, MAX_SOCKS);
+        if (n <= 0)
+            die("no local address", (kvs_result)n);
+    }
+    for (i = 0; i < n && NSOCKS < MAX_SOCKS; i++) {
+        kvs_addr bound;
+        if (kvs_addr_is_link_local(&addrs[i]) || kvs_posix_udp_open(&PX, &addrs[i], &SOCKS[NSOCKS], &bound) < 0)
+            continue;
+        if (kvs__ice_add_host(&PEER.ice, NSOCKS, &bound) == KVS_OK)
+            NSOCKS++;
+        else
+            kvs_posix_sock_close(&PX, SOCKS[NSOCKS]);
+    }
+    if (!NSOCKS)
+        die("no usable local address", KVS_ERR_IO);
+}
+
+static void add_turn(void) {
+    const char *host;
+    size_t hl;
+    uint16_t port;
+    int transport, is_turn, idx;
+    char name[256];
+    kvs_addr server;
+    kvs_result r;
+    if (kvs__turn_uri_parse(opt_turn, strlen(opt_turn), &host, &hl, &port, &transport, &is_turn) != KVS_OK ||
+        !is_turn || hl >= sizeof name) {
+        fprintf(stderr, "peer_echo: --turn %s: not a turn: URI\n", opt_turn);
+        exit(2);
+    }
+    if (transport == KVS__TURN_TLS) {
+        fprintf(stderr, "peer_echo: --turn %s: turns: is not supported by this example yet\n", opt_turn);
+        exit(2);
+    }
+    memcpy(name, host, hl);
+    name[hl] = 0;
+    if (kvs_posix_resolve(&PX, name, port, &server, 1) < 1)
+        die("resolving the TURN server", KVS_ERR_NOT_FOUND);
+    if (transport == KVS__TURN_TCP && kvs_posix_tcp_connect(&PX, &server, &TURN_TCP) < 0)
+        die("connecting to the TURN server", KVS_ERR_IO);
+    r = kvs__ice_add_turn_server(&PEER.ice, 0, &server, transport, opt_turn_user, strlen(opt_turn_user),
+                                 opt_turn_pass, strlen(opt_turn_pass), kvs_posix_now(NULL), &idx);
+    if (r != KVS_OK)
+        die("TURN server", r);
+    if (transport == KVS__TURN_TCP)
+        TURN_STREAM = idx;
+}
+
+/* --- the loop ---------------------------------------------------------------------------------- */
+
+static void pump(kvs_time now) {
+    uint8_t buf[2048];
+    kvs_addr from;
+    kvs__ice_route r;
+    size_t len;
+    int i, n;
+    for (i = 0; i < NSOCKS; i++)
+        while ((n = kvs_posix_udp_recv(&PX, SOCKS[i], &from, buf, sizeof buf)) > 0)
+            kvs__peer_input(&PEER, i, &from, buf, (size_t)n, now);
+    if (TURN_STREAM >= 0) {
+        while ((n = kvs_posix_tcp_recv(&PX, TURN_TCP, buf, sizeof buf)) > 0)
+            kvs__peer_stream_input(&PEER, TURN_STREAM, buf, (size_t)n, now);
+    }
+    kvs__peer_timeout(&PEER, now);
+    while (kvs__peer_output(&PEER, &r, buf, sizeof buf, &len, now) == KVS_OK) {
+        if (r.kind == KVS__ICE_ROUTE_UDP && r.sock >= 0 && r.sock < NSOCKS)
+            (void)kvs_posix_udp_send(&PX, SOCKS[r.sock], &r.to, buf, len);
+        else if (r.kind == KVS__ICE_ROUTE_STREAM && NPEND + len <= sizeof PEND) {
+            memcpy(PEND + NPEND, buf, len);
+            NPEND += len;
+        }
+    }
+    while (NPEND) {
+        int k = kvs_posix_tcp_send(&PX, TURN_TCP, PEND, NPEND);
+        if (k <= 0)
+            break;
+        memmove(PEND, PEND + k, NPEND - (size_t)k);
+        NPEND -= (size_t)k;
+    }
+}
+
+static void wait_until(kvs_time end, int (*done)(void)) {
+    for (;;) {
+        kvs_time now = kvs_posix_now(NULL), d;
+        pump(now);
+        if ((done && done()) || now >= end || failed)
+            return;
+        d = kvs__peer_deadline(&PEER);
+        if (d > end)
+            d = end;
+        if (d > now + KVS_MSEC(50))
+            d = now + KVS_MSEC(50);
+        kvs_posix_wait(&PX, d > now ? d : now + KVS_MSEC(1));
+    }
+}
+
+static int is_gathered(void) {
+    return gathered;
+}
+
+/* stdin until EOF or a line holding only "." */
+static size_t read_sdp(char *buf, size_t cap) {
+    size_t n = 0;
+    char line[8192];
+    while (fgets(line, sizeof line, stdin)) {
+        size_t k = strlen(line);
+        if (strcmp(line, ".\n") == 0 || strcmp(line, ".\r\n") == 0 || strcmp(line, ".") == 0)
+            break;
+        if (n + k >= cap) {
+            fprintf(stderr, "peer_echo: the description is larger than %lu bytes\n", (unsigned long)cap);
+            exit(1);
+        }
+        memcpy(buf + n, line, k);
+        n += k;
+    }
+    buf[n] = 0;
+    return n;
+}
+
+/* Our description: candidates gathered so far, end-of-candidates. */
+static void write_local(const kvs__sdp *offer) {
+    static char out[16384];
+    kvs__sdp_local l;
+    kvs__ice_cand cands[KVS_ICE_MAX_CANDIDATES];
+    size_t nc = 0, len;
+    int i;
+    uint8_t rnd[8];
+    kvs_result r;
+    for (i = 0; i < KVS_ICE_MAX_CANDIDATES; i++) {
+        const kvs__ice_cand *c = &PEER.ice.local[i];
+        if (c->used && c->signalled)
+            cands[nc++] = *c;
+    }
+    memset(&l, 0, sizeof l);
+    l.ufrag = PEER.ice.lufrag;
+    l.pwd = PEER.ice.lpwd;
+    l.fingerprint = CERT.fingerprint;
+    kvs_posix_random(NULL, rnd, sizeof rnd);
+    l.session_id = kvs__get_u32(rnd) & 0x7fffffffu;
+    l.session_version = 2;
+    l.cand = cands;
+    l.ncand = nc;
+    l.end_of_candidates = 1;
+    r = offer ? kvs__sdp_write_answer(offer, &l, out, sizeof out, &len)
+              : kvs__sdp_write_offer(&l, out, sizeof out, &len);
+    if (r != KVS_OK)
+        die("writing the description", r);
+    fwrite(out, 1, len, stdout);
+    fputs(".\n", stdout);
+    fflush(stdout);
+}
+
+/* Take the remote description: credentials, fingerprint, our DTLS role, candidates. */
+static void take_remote(const kvs__sdp *s, int we_offered) {
+    int it = 0;
+    const kvs__ice_cand *c;
+    int dtls_client;
+    kvs_result r;
+    /* the answerer is active unless the offer said active; setup:passive in an answer makes us,
+       the offerer, the client */
+    if (we_offered)
+        dtls_client = s->tr.setup == KVS__SDP_SETUP_PASSIVE;
+    else
+        dtls_client = s->tr.setup != KVS__SDP_SETUP_ACTIVE;
+    r = kvs__peer_set_remote(&PEER, s->tr.ufrag.p, s->tr.ufrag.n, s->tr.pwd.p, s->tr.pwd.n, s->tr.fingerprint,
+                             dtls_client, kvs_posix_now(NULL));
+    if (r != KVS_OK)
+        die("the remote description", r);
+    while ((c = kvs__sdp_cand_next(s, &it)) != NULL)
+        (void)kvs__ice_add_remote(&PEER.ice, c);
+    if (s->tr.end_of_candidates)
+        kvs__ice_remote_done(&PEER.ice);
+}
+
+static int all_echoed(void) {
+    static uint8_t msg[MAX_MSG];
+    if (!channel_open && PEER.sctp_started && echo_sid == 0xffff) {
+        if (kvs__peer_open_channel(&PEER, "echo", "", KVS_DC_RELIABLE, 0, 0, -1, &echo_sid) != KVS_OK)
+            echo_sid = 0xffff;
+    }
+    while (channel_open && sent < opt_send) {
+        size_t sz = msg_size(sent);
+        msg_fill(msg, sz, sent);
+        if (kvs__peer_send(&PEER, echo_sid, msg, sz, (int)(sent & 1)) != KVS_OK)
+            break;
+        sent++;
+    }
+    return opt_send >= 0 && echoed >= opt_send;
+}
+
+static int open_channel_when_up(void) {
+    if (opt_offer && PEER.sctp_started && echo_sid == 0xffff)
+        (void)kvs__peer_open_channel(&PEER, "echo", "", KVS_DC_RELIABLE, 0, 0, -1, &echo_sid);
+    return 0;
+}
+
+static void usage(void) {
+    fprintf(stderr, "usage: peer_echo [--offer [--send N]] [--seconds N] [--bind ADDR] [--turn URI --turn-user U "
+                    "--turn-pass P] [--relay-only]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv) {
+    static char sdp_text[65536];
+    static kvs__sdp sdp;
+    kvs__peer_cfg cfg;
+    kvs__peer_cb cb;
+    kvs_result r;
+    kvs_time start, end;
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--offer"))
+            opt_offer = 1;
+        else if (!strcmp(argv[i], "--relay-only"))
+            opt_relay_only = 1;
+        else if (i + 1 < argc && !strcmp(argv[i], "--send"))
+            opt_send = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--seconds"))
+            opt_seconds = atol(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--bind"))
+            opt_bind = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--turn"))
+            opt_turn = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--turn-user"))
+            opt_turn_user = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--turn-pass"))
+            opt_turn_pass = argv[++i];
+        else
+            usage();
+    }
+    if ((opt_send >= 0 && !opt_offer) || (opt_relay_only && !opt_turn) || opt_seconds < 0)
+        usage();
+    echo_sid = 0xffff;
+    kvs_posix_init(&PX);
+    kvs_posix_platform(&PX, &PF);
+    PF.log = getenv("KVS_VERBOSE") ? kvs_posix_log : NULL;
+    kvs__log_init(&LOG, &PF, &GUARD, KVS_LOG_DEBUG);
+    kvs__mem_init(&MEM, &PF, &GUARD, &LOG, 0);
+    kvs__crypto_rng_init(&RNG, &PF, &GUARD, &LOG);
+    if ((r = kvs_cert_generate(&CERT, &PF, NULL, 0)) != KVS_OK)
+        die("generating the certificate", r);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ice.controlling = opt_offer;
+    cfg.ice.relay_only = opt_relay_only;
+    cfg.cert = &CERT;
+    memset(&cb, 0, sizeof cb);
+    cb.candidate = on_candidate;
+    cb.event = on_event;
+    cb.open = on_open;
+    cb.message = on_message;
+    start = kvs_posix_now(NULL);
+    if ((r = kvs__peer_init(&PEER, &cfg, &cb, &RNG, &LOG, &MEM, start)) != KVS_OK)
+        die("creating the peer", r);
+    open_sockets();
+    if (opt_turn)
+        add_turn();
+    end = start + KVS_SEC(opt_seconds);
+    if (!opt_offer) {
+        size_t n = read_sdp(sdp_text, sizeof sdp_text);
+        uint16_t sctp_port;
+        uint64_t max_message;
+        r = kvs__sdp_parse(sdp_text, n, &sdp);
+        if (r != KVS_OK) {
+            fprintf(stderr, "peer_echo: the offer, line %d: %s (%s)\n", sdp.err_line, kvs_result_str(r),
+                    kvs_log_item_name(sdp.err_item));
+            return 1;
+        }
+        if (kvs__sdp_datachannel(&sdp, &sctp_port, &max_message) < 0) {
+            fprintf(stderr, "peer_echo: the offer has no data channel section\n");
+            return 1;
+        }
+        take_remote(&sdp, 0);
+        wait_until(start + KVS_SEC(10), is_gathered);
+        write_local(&sdp);
+        wait_until(end, NULL);
+    } else {
+        size_t n;
+        wait_until(start + KVS_SEC(10), is_gathered);
+        write_local(NULL);
+        n = read_sdp(sdp_text, sizeof sdp_text);
+        r = kvs__sdp_parse(sdp_text, n, &sdp);
+        if (r != KVS_OK) {
+            fprintf(stderr, "peer_echo: the answer, line %d: %s (%s)\n", sdp.err_line, kvs_result_str(r),
+                    kvs_log_item_name(sdp.err_item));
+            return 1;
+        }
+        take_remote(&sdp, 1);
+        wait_until(end, opt_send >= 0 ? all_echoed : open_channel_when_up);
+    }
+    fprintf(stderr,
+            "peer_echo: timeline (ms from start): remote description %.1f, first candidate %.1f, ICE %.1f, "
+            "DTLS %.1f, SCTP %.1f, first channel %.1f\n",
+            PEER.tl.remote_set ? (double)(PEER.tl.remote_set - start) / 1e3 : -1.0,
+            PEER.tl.first_candidate ? (double)(PEER.tl.first_candidate - start) / 1e3 : -1.0,
+            PEER.tl.ice_connected ? (double)(PEER.tl.ice_connected - start) / 1e3 : -1.0,
+            PEER.tl.dtls_connected ? (double)(PEER.tl.dtls_connected - start) / 1e3 : -1.0,
+            PEER.tl.sctp_up ? (double)(PEER.tl.sctp_up - start) / 1e3 : -1.0,
+            PEER.tl.first_channel ? (double)(PEER.tl.first_channel - start) / 1e3 : -1.0);
+    if (opt_send >= 0) {
+        fprintf(stderr, "peer_echo: %ld of %ld messages echoed, %ld wrong\n", echoed, opt_send, bad);
+        if (echoed < opt_send || bad)
+            return 1;
+    }
+    kvs__peer_deinit(&PEER);
+    kvs_cert_clear(&CERT);
+    kvs_posix_deinit(&PX);
+    return failed ? 1 : 0;
+}
