@@ -11760,13 +11760,17 @@ KVS_PRIVATE kvs_result kvs__ice_add_turn_server(kvs__ice *a, int sock, const kvs
     cb.data = kvs__ice_turn_data;
     cb.state = kvs__ice_turn_state;
     r = kvs__turn_init(&a->turn[i], server, transport, user, ulen, pass, plen, &cb, a->rng, a->log);
-    if (r == KVS_OK)
-        r = kvs__turn_start(&a->turn[i], now);
     if (r != KVS_OK)
         return r;
+    /* in use before it starts: its first state change must not look like gathering is over */
     a->turn_used[i] = 1;
     a->turn_sock[i] = (uint8_t)sock;
     a->gathering_done = 0;
+    r = kvs__turn_start(&a->turn[i], now);
+    if (r != KVS_OK) {
+        a->turn_used[i] = 0;
+        return r;
+    }
     if (index)
         *index = i;
     return KVS_OK;
@@ -13635,6 +13639,8 @@ KVS_PRIVATE void kvs__peer_ice_state(void *ctx, int state) {
         kvs__peer_fail(p, KVS_ERR_TIMEOUT);
 }
 
+KVS_PRIVATE void kvs__peer_start(kvs__peer *p, int on_record);
+
 /* DTLS application data: an SCTP packet. */
 KVS_PRIVATE void kvs__peer_dtls_app(void *ctx, const uint8_t *d, size_t n) {
     kvs__peer *p = (kvs__peer *)ctx;
@@ -13646,7 +13652,10 @@ KVS_PRIVATE void kvs__peer_dtls_app(void *ctx, const uint8_t *d, size_t n) {
    issue and is dropped here. */
 KVS_PRIVATE void kvs__peer_ice_data(void *ctx, const uint8_t *d, size_t n) {
     kvs__peer *p = (kvs__peer *)ctx;
-    if (!p->dtls_started || n == 0 || d[0] < 20 || d[0] > 63 || n > sizeof p->rec)
+    if (n == 0 || d[0] < 20 || d[0] > 63 || n > sizeof p->rec)
+        return;
+    kvs__peer_start(p, 1);
+    if (!p->dtls_started)
         return;
     KVS_MEMCPY(p->rec, d, n); /* kvs__dtls_input decrypts in place */
     (void)kvs__dtls_input(&p->dtls, p->rec, n, p->now, kvs__peer_dtls_app, p);
@@ -13767,12 +13776,13 @@ KVS_PRIVATE kvs_result kvs__peer_add_candidate(kvs__peer *p, const char *line, s
     return kvs__ice_add_remote(&p->ice, &c);
 }
 
-/* Start DTLS once ICE has a pair to send on. */
-KVS_PRIVATE void kvs__peer_start(kvs__peer *p) {
+/* Start DTLS once ICE has a pair to send on, or when the peer's first DTLS record arrives on a
+   valid pair (its side selected first: the record is not lost). */
+KVS_PRIVATE void kvs__peer_start(kvs__peer *p, int on_record) {
     kvs__dtls_cfg dc;
     kvs__sctp_cb sc;
     kvs__dcep_cb ec;
-    if (p->dtls_started || !p->have_fp || p->failed || p->ice.selected < 0)
+    if (p->dtls_started || !p->have_fp || p->failed || (p->ice.selected < 0 && !on_record))
         return;
     KVS_MEMSET(&dc, 0, sizeof dc);
     dc.role = p->dtls_client ? KVS__DTLS_CLIENT : KVS__DTLS_SERVER;
@@ -13827,8 +13837,8 @@ KVS_PRIVATE kvs_result kvs__peer_output(kvs__peer *p, kvs__ice_route *r, uint8_t
     res = kvs__ice_output(&p->ice, r, buf, cap, len, now);
     if (res != KVS_ERR_AGAIN)
         return res;
-    kvs__peer_start(p);
-    if (!p->dtls_started || p->ice.selected < 0)
+    kvs__peer_start(p, 0);
+    if (!p->dtls_started)
         return KVS_ERR_AGAIN;
     if (kvs__dtls_output(&p->dtls, p->rec, sizeof p->rec, &n, now) == KVS_OK)
         return kvs__ice_send(&p->ice, p->rec, n, r, buf, cap, len);

@@ -53,6 +53,18 @@ static int opt_offer, opt_relay_only;
 static long opt_send = -1, opt_seconds = 30;
 static const char *opt_bind, *opt_turn, *opt_turn_user = "", *opt_turn_pass = "";
 
+/* Echoes the send buffer could not take yet: kept in order and sent as it drains (up to
+   ECHO_BACKLOG bytes; beyond that the peer sends faster than the path carries for too long). */
+#define ECHO_BACKLOG (8u << 20)
+typedef struct echo_msg {
+    struct echo_msg *next;
+    uint16_t sid;
+    int binary;
+    size_t n;
+} echo_msg;
+static echo_msg *ECHO_HEAD, *ECHO_TAIL;
+static size_t ECHO_BYTES;
+
 static int gathered, failed, channel_open;
 static uint16_t echo_sid;
 static long sent, echoed, bad;
@@ -109,8 +121,43 @@ static void on_message(void *ctx, uint16_t sid, const uint8_t *p, size_t n, int 
         echoed++;
         return;
     }
-    if (kvs__peer_send(&PEER, sid, p, n, binary) != KVS_OK)
-        fprintf(stderr, "peer_echo: echo on channel %u dropped (send buffer full)\n", (unsigned)sid);
+    if (!ECHO_HEAD && kvs__peer_send(&PEER, sid, p, n, binary) == KVS_OK)
+        return;
+    {
+        echo_msg *m;
+        if (ECHO_BYTES + n > ECHO_BACKLOG || !(m = (echo_msg *)malloc(sizeof *m + n))) {
+            fprintf(stderr, "peer_echo: echo on channel %u dropped (backlog full)\n", (unsigned)sid);
+            return;
+        }
+        m->next = NULL;
+        m->sid = sid;
+        m->binary = binary;
+        m->n = n;
+        memcpy(m + 1, p, n);
+        if (ECHO_TAIL)
+            ECHO_TAIL->next = m;
+        else
+            ECHO_HEAD = m;
+        ECHO_TAIL = m;
+        ECHO_BYTES += n;
+    }
+}
+
+/* Send the echoes that wait, in order, while the send buffer takes them. */
+static void echo_flush(void) {
+    while (ECHO_HEAD) {
+        echo_msg *m = ECHO_HEAD;
+        kvs_result r = kvs__peer_send(&PEER, m->sid, m + 1, m->n, m->binary);
+        if (r == KVS_ERR_AGAIN)
+            return;
+        if (r != KVS_OK)
+            fprintf(stderr, "peer_echo: echo on channel %u dropped: %s\n", (unsigned)m->sid, kvs_result_str(r));
+        ECHO_HEAD = m->next;
+        if (!ECHO_HEAD)
+            ECHO_TAIL = NULL;
+        ECHO_BYTES -= m->n;
+        free(m);
+    }
 }
 
 /* --- sockets ---------------------------------------------------------------------------------- */
@@ -189,6 +236,7 @@ static void pump(kvs_time now) {
             kvs__peer_stream_input(&PEER, TURN_STREAM, buf, (size_t)n, now);
     }
     kvs__peer_timeout(&PEER, now);
+    echo_flush();
     while (kvs__peer_output(&PEER, &r, buf, sizeof buf, &len, now) == KVS_OK) {
         if (r.kind == KVS__ICE_ROUTE_UDP && r.sock >= 0 && r.sock < NSOCKS)
             (void)kvs_posix_udp_send(&PX, SOCKS[r.sock], &r.to, buf, len);

@@ -174,6 +174,16 @@ if want interop; then
         > "$B/interop-ice-turn-noudp.log" 2>&1
       counted "$B/interop-ice-turn-noudp.log" $? "" "interop: ice_turn --udp-dropped"
     fi
+    # two peer_echo processes relay-only through coturn, TURN over UDP and over TCP
+    if [ -x "$B/examples/peer_echo" ]; then
+      for tr in udp tcp; do
+        TR=$tr tests/interop/coturn_env.sh -- bash -c 'a=KVS_TURN_LT_${TR^^}; \
+          exec tests/interop/peer_pair.sh "$0" 100 --relay-only --turn "turn:${!a}?transport=$TR" \
+            --turn-user "$KVS_TURN_USER" --turn-pass "$KVS_TURN_PASS"' "$B/examples/peer_echo" \
+          > "$B/interop-peer-relay-$tr.log" 2>&1
+        counted "$B/interop-peer-relay-$tr.log" $? "" "interop: peer_pair.sh relay-only over TURN $tr"
+      done
+    fi
   fi
 fi
 

@@ -3,11 +3,14 @@
 # sends messages of 1 B .. 64 KiB, text and binary, and checks every echo) and one answering
 # (it echoes). The descriptions go through files and a FIFO, exactly as a harness would pass
 # them: the offer and its "." line to the answerer's stdin, the answer back.
-# Usage: tests/interop/peer_pair.sh PEER_ECHO [MESSAGES]
+# Usage: tests/interop/peer_pair.sh PEER_ECHO [MESSAGES [OPTIONS...]]
+#   OPTIONS go to both peers (e.g. --relay-only --turn turn:127.0.0.1:3478 --turn-user U ...).
 # Prints "ok   interop: peer_echo <-> peer_echo ..." or "FAIL ..." and "N passed, N failed".
 set -u
 PE=${1:?usage: peer_pair.sh PEER_ECHO [MESSAGES]}
 N=${2:-200}
+shift; [ $# -gt 0 ] && shift
+OPTS=("$@")
 T=$(mktemp -d)
 APID=""; BPID=""
 cleanup() {
@@ -27,15 +30,22 @@ wait_dot() { # file, tenths of a second
   return 1
 }
 
-name="interop: peer_echo <-> peer_echo over UDP on loopback, $N messages echoed"
+how="over UDP on loopback"
+for o in "${OPTS[@]}"; do
+  case "$o" in
+    --relay-only) how="relay-only through TURN" ;;
+    turn:*) how="$how ($o)" ;;
+  esac
+done
+name="interop: peer_echo <-> peer_echo $how, $N messages echoed"
 mkfifo "$T/answer"
 exec 3<> "$T/answer"
-timeout 60 "$PE" --offer --send "$N" --bind 127.0.0.1 --seconds 50 < "$T/answer" > "$T/offer" 2> "$T/a.err" &
+timeout 60 "$PE" --offer --send "$N" --bind 127.0.0.1 --seconds 50 "${OPTS[@]}" < "$T/answer" > "$T/offer" 2> "$T/a.err" &
 APID=$!
 if ! wait_dot "$T/offer" 100; then
   echo "FAIL $name"; echo "    no offer"; sed 's/^/    /' "$T/a.err"; echo "0 passed, 1 failed"; exit 1
 fi
-sed '/^\.$/q' "$T/offer" | timeout 60 "$PE" --bind 127.0.0.1 --seconds 55 > "$T/b.out" 2> "$T/b.err" &
+sed '/^\.$/q' "$T/offer" | timeout 60 "$PE" --bind 127.0.0.1 --seconds 55 "${OPTS[@]}" > "$T/b.out" 2> "$T/b.err" &
 BPID=$!
 if ! wait_dot "$T/b.out" 100; then
   echo "FAIL $name"; echo "    no answer"; sed 's/^/    /' "$T/b.err"; echo "0 passed, 1 failed"; exit 1
