@@ -465,7 +465,29 @@ static void test_ice_ipv6(void) {
     ic_free(n);
 }
 
+/* Gathering is not complete while a TURN server is still allocating (it was, when the TURN
+   server was the only server: its first state change came before it counted). */
+static void test_ice_gathering_turn_only(void) {
+    ic_net *n = ic_new(98, 0, 1, 0);
+    kvs_addr turn;
+    kvs_addr_parse(&turn, "198.51.100.1", 12, 3478);
+    CHECK_EQ(kvs__ice_add_turn_server(&n->ep[0].a, 0, &turn, KVS__TURN_UDP, "u", 1, "p", 1, n->sim.now,
+                                      NULL),
+             KVS_OK);
+    CHECK_EQ(n->ep[0].gathered, 0);
+    {
+        uint8_t buf[1600];
+        kvs__ice_route r;
+        size_t len;
+        CHECK_EQ(kvs__ice_output(&n->ep[0].a, &r, buf, sizeof buf, &len, n->sim.now), KVS_OK);
+        CHECK(kvs_addr_equal(&r.to, &turn));
+    }
+    CHECK_EQ(n->ep[0].gathered, 0);
+    ic_free(n);
+}
+
 static const kvs_test_case kvs_tests_ice[] = {
+    {"gathering_turn_only", test_ice_gathering_turn_only},
     {"ipv6", test_ice_ipv6},
     {"bad_requests", test_ice_bad_requests},
     {"candidate_lines", test_ice_candidate_lines},
