@@ -100,9 +100,13 @@ check:
 	@tools/check_sections.sh $(HEADER)
 	@$(MAKE) --no-print-directory test T=compile
 
-demo:
-	@echo "make demo: the end-to-end demo (local signaling server, master and viewer) arrives with"
-	@echo "the signaling issues; until then this target only says so. Run 'make test' to see what works."
+# Until the signaling client and the local signaling server land, the demo connects two
+# peer_echo processes directly (their SDP offer and answer through a pipe) and prints the
+# connection timeline.
+demo: deps $(BUILD)/examples/peer_echo
+	@echo "== two peer_echo processes on loopback: ICE, DTLS, SCTP, a data channel, 20 echoed messages"
+	@tests/interop/peer_pair.sh $(BUILD)/examples/peer_echo 20
+	@echo "(the KVS signaling demo - local signaling server, master and viewer - comes with the signaling work)"
 
 clean:
 	rm -rf $(BUILD)
