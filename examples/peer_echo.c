@@ -476,6 +476,11 @@ int main(int argc, char **argv) {
         if (echoed < opt_send || bad)
             return 1;
     }
+    while (ECHO_HEAD) {
+        echo_msg *m = ECHO_HEAD;
+        ECHO_HEAD = m->next;
+        free(m);
+    }
     kvs__peer_deinit(&PEER);
     kvs_cert_clear(&CERT);
     kvs_posix_deinit(&PX);
