@@ -13891,6 +13891,108 @@ KVS_PRIVATE void kvs__peer_timeout(kvs__peer *p, kvs_time now) {
         kvs__sctp_timeout(&p->sctp, now);
 }
 
+/* --- SDP offer / answer ---------------------------------------------------------------------- */
+
+/* Take a parsed remote description: transport credentials, fingerprint, our DTLS role, the data
+   channel's SCTP port and message size, candidates. we_offered: it is the answer to our offer. */
+KVS_PRIVATE kvs_result kvs__peer_apply(kvs__peer *p, const kvs__sdp *s, int we_offered, kvs_time now) {
+    int it = 0, dtls_client;
+    const kvs__ice_cand *c;
+    uint16_t port;
+    uint64_t maxm;
+    kvs_result r;
+    if (kvs__sdp_datachannel(s, &port, &maxm) < 0)
+        return KVS_ERR_UNSUPPORTED; /* no data channel section on the transport */
+    /* the answerer is active unless the offer said active (JSEP); an answer's passive makes us,
+       the offerer, the client */
+    dtls_client = we_offered ? s->tr.setup == KVS__SDP_SETUP_PASSIVE : s->tr.setup != KVS__SDP_SETUP_ACTIVE;
+    r = kvs__peer_set_remote(p, s->tr.ufrag.p, s->tr.ufrag.n, s->tr.pwd.p, s->tr.pwd.n, s->tr.fingerprint,
+                             dtls_client, now);
+    if (r != KVS_OK)
+        return r;
+    if (!p->sctp_started) {
+        p->cfg.sctp.remote_port = port;
+        if (maxm && (!p->cfg.sctp.max_message || maxm < p->cfg.sctp.max_message))
+            p->cfg.sctp.max_message = (uint32_t)KVS__MIN(maxm, (uint64_t)0xffffffffu);
+    }
+    while ((c = kvs__sdp_cand_next(s, &it)) != NULL)
+        (void)kvs__ice_add_remote(&p->ice, c);
+    if (s->tr.end_of_candidates)
+        kvs__ice_remote_done(&p->ice);
+    return KVS_OK;
+}
+
+/* Our description into out: an answer to `offer`, or (offer NULL) an offer with one data
+   channel section. Every local candidate signalled so far goes in, and end-of-candidates once
+   gathering is complete (trickle the rest otherwise). */
+KVS_PRIVATE kvs_result kvs__peer_describe(kvs__peer *p, const kvs__sdp *offer, char *out, size_t cap, size_t *len) {
+    kvs__sdp_local l;
+    kvs__ice_cand cands[KVS_ICE_MAX_CANDIDATES];
+    uint8_t rnd[8];
+    size_t nc = 0;
+    int i;
+    kvs_result r;
+    for (i = 0; i < KVS_ICE_MAX_CANDIDATES; i++)
+        if (p->ice.local[i].used && p->ice.local[i].signalled)
+            cands[nc++] = p->ice.local[i];
+    r = kvs__crypto_random(p->rng, rnd, sizeof rnd);
+    if (r != KVS_OK)
+        return r;
+    KVS_MEMSET(&l, 0, sizeof l);
+    l.ufrag = p->ice.lufrag;
+    l.pwd = p->ice.lpwd;
+    l.fingerprint = p->cfg.cert->fingerprint;
+    l.session_id = (((uint64_t)kvs__get_u32(rnd) << 32) | kvs__get_u32(rnd + 4)) & 0x7fffffffffffffffull;
+    l.session_version = 2;
+    l.sctp_port = p->cfg.sctp.local_port;
+    l.max_message_size = p->cfg.sctp.max_message;
+    l.cand = cands;
+    l.ncand = nc;
+    l.end_of_candidates = p->ice.gathering_done;
+    return offer ? kvs__sdp_write_answer(offer, &l, out, cap, len) : kvs__sdp_write_offer(&l, out, cap, len);
+}
+
+/* We offer: our offer into out. */
+KVS_PRIVATE kvs_result kvs__peer_create_offer(kvs__peer *p, char *out, size_t cap, size_t *len) {
+    return kvs__peer_describe(p, NULL, out, cap, len);
+}
+
+/* We answer: parse the remote offer (text[0..n)), take it, write our answer into out. The parsed
+   form (kvs__sdp) is taken from the accountant for the call. On a malformed offer *err_line
+   (may be NULL) gets its line. */
+KVS_PRIVATE kvs_result kvs__peer_answer(kvs__peer *p, const char *text, size_t n, char *out, size_t cap,
+                                        size_t *len, int *err_line, kvs_time now) {
+    kvs__sdp *s = (kvs__sdp *)kvs__mem_alloc(p->mem, sizeof *s);
+    kvs_result r;
+    *len = 0;
+    if (!s)
+        return KVS_ERR_NO_MEMORY;
+    r = kvs__sdp_parse(text, n, s);
+    if (err_line)
+        *err_line = r == KVS_OK ? 0 : s->err_line;
+    if (r == KVS_OK)
+        r = kvs__peer_apply(p, s, 0, now);
+    if (r == KVS_OK)
+        r = kvs__peer_describe(p, s, out, cap, len);
+    kvs__mem_free(p->mem, s);
+    return r;
+}
+
+/* We offered: take the remote answer (text[0..n)). */
+KVS_PRIVATE kvs_result kvs__peer_set_answer(kvs__peer *p, const char *text, size_t n, int *err_line, kvs_time now) {
+    kvs__sdp *s = (kvs__sdp *)kvs__mem_alloc(p->mem, sizeof *s);
+    kvs_result r;
+    if (!s)
+        return KVS_ERR_NO_MEMORY;
+    r = kvs__sdp_parse(text, n, s);
+    if (err_line)
+        *err_line = r == KVS_OK ? 0 : s->err_line;
+    if (r == KVS_OK)
+        r = kvs__peer_apply(p, s, 1, now);
+    kvs__mem_free(p->mem, s);
+    return r;
+}
+
 /* --- data channels ---------------------------------------------------------------------------- */
 
 /* Open a channel (label / protocol NUL-terminated; type KVS_DC_*; negotiated with a fixed id, or

@@ -292,61 +292,6 @@ static size_t read_sdp(char *buf, size_t cap) {
     return n;
 }
 
-/* Our description: candidates gathered so far, end-of-candidates. */
-static void write_local(const kvs__sdp *offer) {
-    static char out[16384];
-    kvs__sdp_local l;
-    kvs__ice_cand cands[KVS_ICE_MAX_CANDIDATES];
-    size_t nc = 0, len;
-    int i;
-    uint8_t rnd[8];
-    kvs_result r;
-    for (i = 0; i < KVS_ICE_MAX_CANDIDATES; i++) {
-        const kvs__ice_cand *c = &PEER.ice.local[i];
-        if (c->used && c->signalled)
-            cands[nc++] = *c;
-    }
-    memset(&l, 0, sizeof l);
-    l.ufrag = PEER.ice.lufrag;
-    l.pwd = PEER.ice.lpwd;
-    l.fingerprint = CERT.fingerprint;
-    kvs_posix_random(NULL, rnd, sizeof rnd);
-    l.session_id = kvs__get_u32(rnd) & 0x7fffffffu;
-    l.session_version = 2;
-    l.cand = cands;
-    l.ncand = nc;
-    l.end_of_candidates = 1;
-    r = offer ? kvs__sdp_write_answer(offer, &l, out, sizeof out, &len)
-              : kvs__sdp_write_offer(&l, out, sizeof out, &len);
-    if (r != KVS_OK)
-        die("writing the description", r);
-    fwrite(out, 1, len, stdout);
-    fputs(".\n", stdout);
-    fflush(stdout);
-}
-
-/* Take the remote description: credentials, fingerprint, our DTLS role, candidates. */
-static void take_remote(const kvs__sdp *s, int we_offered) {
-    int it = 0;
-    const kvs__ice_cand *c;
-    int dtls_client;
-    kvs_result r;
-    /* the answerer is active unless the offer said active; setup:passive in an answer makes us,
-       the offerer, the client */
-    if (we_offered)
-        dtls_client = s->tr.setup == KVS__SDP_SETUP_PASSIVE;
-    else
-        dtls_client = s->tr.setup != KVS__SDP_SETUP_ACTIVE;
-    r = kvs__peer_set_remote(&PEER, s->tr.ufrag.p, s->tr.ufrag.n, s->tr.pwd.p, s->tr.pwd.n, s->tr.fingerprint,
-                             dtls_client, kvs_posix_now(NULL));
-    if (r != KVS_OK)
-        die("the remote description", r);
-    while ((c = kvs__sdp_cand_next(s, &it)) != NULL)
-        (void)kvs__ice_add_remote(&PEER.ice, c);
-    if (s->tr.end_of_candidates)
-        kvs__ice_remote_done(&PEER.ice);
-}
-
 static int all_echoed(void) {
     static uint8_t msg[MAX_MSG];
     if (!channel_open && PEER.sctp_started && echo_sid == 0xffff) {
@@ -377,7 +322,6 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
     static char sdp_text[65536];
-    static kvs__sdp sdp;
     kvs__peer_cfg cfg;
     kvs__peer_cb cb;
     kvs_result r;
@@ -431,35 +375,35 @@ int main(int argc, char **argv) {
         add_turn();
     end = start + KVS_SEC(opt_seconds);
     if (!opt_offer) {
-        size_t n = read_sdp(sdp_text, sizeof sdp_text);
-        uint16_t sctp_port;
-        uint64_t max_message;
-        r = kvs__sdp_parse(sdp_text, n, &sdp);
-        if (r != KVS_OK) {
-            fprintf(stderr, "peer_echo: the offer, line %d: %s (%s)\n", sdp.err_line, kvs_result_str(r),
-                    kvs_log_item_name(sdp.err_item));
-            return 1;
-        }
-        if (kvs__sdp_datachannel(&sdp, &sctp_port, &max_message) < 0) {
-            fprintf(stderr, "peer_echo: the offer has no data channel section\n");
-            return 1;
-        }
-        take_remote(&sdp, 0);
+        static char answer[16384];
+        size_t n = read_sdp(sdp_text, sizeof sdp_text), len;
+        int line = 0;
         wait_until(start + KVS_SEC(10), is_gathered);
-        write_local(&sdp);
+        r = kvs__peer_answer(&PEER, sdp_text, n, answer, sizeof answer, &len, &line, kvs_posix_now(NULL));
+        if (r != KVS_OK) {
+            fprintf(stderr, "peer_echo: the offer%s%d: %s\n", line ? ", line " : " ", line, kvs_result_str(r));
+            return 1;
+        }
+        fwrite(answer, 1, len, stdout);
+        fputs(".\n", stdout);
+        fflush(stdout);
         wait_until(end, NULL);
     } else {
-        size_t n;
+        static char offer[16384];
+        size_t n, len;
+        int line = 0;
         wait_until(start + KVS_SEC(10), is_gathered);
-        write_local(NULL);
+        if ((r = kvs__peer_create_offer(&PEER, offer, sizeof offer, &len)) != KVS_OK)
+            die("writing the offer", r);
+        fwrite(offer, 1, len, stdout);
+        fputs(".\n", stdout);
+        fflush(stdout);
         n = read_sdp(sdp_text, sizeof sdp_text);
-        r = kvs__sdp_parse(sdp_text, n, &sdp);
+        r = kvs__peer_set_answer(&PEER, sdp_text, n, &line, kvs_posix_now(NULL));
         if (r != KVS_OK) {
-            fprintf(stderr, "peer_echo: the answer, line %d: %s (%s)\n", sdp.err_line, kvs_result_str(r),
-                    kvs_log_item_name(sdp.err_item));
+            fprintf(stderr, "peer_echo: the answer%s%d: %s\n", line ? ", line " : " ", line, kvs_result_str(r));
             return 1;
         }
-        take_remote(&sdp, 1);
         wait_until(end, opt_send >= 0 ? all_echoed : open_channel_when_up);
     }
     fprintf(stderr,

@@ -54,6 +54,8 @@ static void pe_closed(void *ctx, uint16_t sid) {
     ((pe_ep *)ctx)->closes++;
 }
 
+static int pe_sdp; /* the next pe_new exchanges real SDP text (offer, answer) */
+
 static pe_net *pe_new(uint64_t seed, int loss, int wrong_fp) {
     pe_net *n = (pe_net *)calloc(1, sizeof *n);
     int i;
@@ -85,6 +87,23 @@ static pe_net *pe_new(uint64_t seed, int loss, int wrong_fp) {
         CHECK_EQ(kvs__peer_init(&e->p, &cfg, &cb, &e->rng, &e->log, &e->mem, n->sim.now), KVS_OK);
         kvs_addr_parse(&e->host, i ? "10.0.0.2" : "10.0.0.1", 8, (uint16_t)(5000 + i));
         CHECK_EQ(kvs__ice_add_host(&e->p.ice, 0, &e->host), KVS_OK);
+    }
+    if (pe_sdp) {
+        static char offer[8192], answer[8192];
+        size_t ol, al;
+        int line = -1;
+        CHECK_EQ(kvs__peer_create_offer(&n->ep[0].p, offer, sizeof offer, &ol), KVS_OK);
+        CHECK(strstr(offer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n") != NULL);
+        CHECK(strstr(offer, "a=setup:actpass\r\n") != NULL);
+        CHECK_EQ(kvs__peer_answer(&n->ep[1].p, offer, ol, answer, sizeof answer, &al, &line, n->sim.now), KVS_OK);
+        CHECK_EQ(line, 0);
+        CHECK(strstr(answer, "a=setup:active\r\n") != NULL);
+        CHECK_EQ(kvs__peer_set_answer(&n->ep[0].p, answer, al, &line, n->sim.now), KVS_OK);
+        /* a malformed answer: a clear error with its line, nothing taken */
+        CHECK_EQ(kvs__peer_set_answer(&n->ep[0].p, "v=0\r\nbogus\r\n", 12, &line, n->sim.now), KVS_ERR_PARSE);
+        CHECK_EQ(line, 2);
+        CHECK_EQ(n->ep[0].mem.st.current, 0);
+        return n;
     }
     /* the offerer (0) says actpass, the answerer (1) takes active: 1 is the DTLS client */
     for (i = 0; i < 2; i++) {
@@ -226,6 +245,21 @@ static void test_peer_data_channel(void) {
     }
 }
 
+/* The same through real SDP: offer, answer (non-trickle, host candidates inside). */
+static void test_peer_sdp(void) {
+    pe_net *n;
+    pe_sdp = 1;
+    n = pe_new(320, 5, 0);
+    pe_sdp = 0;
+    pe_run(n, KVS_SEC(60), pe_sctp_up);
+    CHECK(pe_sctp_up(n));
+    CHECK_EQ(n->ep[1].p.dtls_client, 1);
+    CHECK_EQ(kvs__peer_open_channel(&n->ep[0].p, "sdp", "", KVS_DC_RELIABLE_UNORDERED, 0, 0, -1, &pe_sid), KVS_OK);
+    pe_run(n, KVS_SEC(30), pe_open_both);
+    CHECK(pe_open_both(n));
+    pe_free(n);
+}
+
 static void test_peer_wrong_fingerprint(void) {
     pe_net *n = pe_new(310, 0, 1);
     pe_run(n, KVS_SEC(120), pe_failed);
@@ -237,4 +271,5 @@ static void test_peer_wrong_fingerprint(void) {
 static const kvs_test_case kvs_tests_peer[] = {
     {"data_channel", test_peer_data_channel},
     {"wrong_fingerprint", test_peer_wrong_fingerprint},
+    {"sdp", test_peer_sdp},
 };
