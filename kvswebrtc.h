@@ -13957,39 +13957,39 @@ KVS_PRIVATE kvs_result kvs__peer_create_offer(kvs__peer *p, char *out, size_t ca
     return kvs__peer_describe(p, NULL, out, cap, len);
 }
 
-/* We answer: parse the remote offer (text[0..n)), take it, write our answer into out. The parsed
-   form (kvs__sdp) is taken from the accountant for the call. On a malformed offer *err_line
-   (may be NULL) gets its line. */
-KVS_PRIVATE kvs_result kvs__peer_answer(kvs__peer *p, const char *text, size_t n, char *out, size_t cap,
-                                        size_t *len, int *err_line, kvs_time now) {
-    kvs__sdp *s = (kvs__sdp *)kvs__mem_alloc(p->mem, sizeof *s);
+/* Parse a remote description into s (from the accountant) and take it; *err_line (may be
+   NULL) gets the line of a malformed one. */
+KVS_PRIVATE kvs_result kvs__peer_take(kvs__peer *p, const char *text, size_t n, int we_offered, int *err_line,
+                                      kvs__sdp *s, kvs_time now) {
     kvs_result r;
-    *len = 0;
     if (!s)
         return KVS_ERR_NO_MEMORY;
     r = kvs__sdp_parse(text, n, s);
     if (err_line)
         *err_line = r == KVS_OK ? 0 : s->err_line;
-    if (r == KVS_OK)
-        r = kvs__peer_apply(p, s, 0, now);
+    return r == KVS_OK ? kvs__peer_apply(p, s, we_offered, now) : r;
+}
+
+/* We answer: parse the remote offer (text[0..n)), take it, write our answer into out. The parsed
+   form (kvs__sdp, 4 KB) is taken from the accountant for the call. */
+KVS_PRIVATE kvs_result kvs__peer_answer(kvs__peer *p, const char *text, size_t n, char *out, size_t cap,
+                                        size_t *len, int *err_line, kvs_time now) {
+    kvs__sdp *s = (kvs__sdp *)kvs__mem_alloc(p->mem, sizeof *s);
+    kvs_result r = kvs__peer_take(p, text, n, 0, err_line, s, now);
+    *len = 0;
     if (r == KVS_OK)
         r = kvs__peer_describe(p, s, out, cap, len);
-    kvs__mem_free(p->mem, s);
+    if (s)
+        kvs__mem_free(p->mem, s);
     return r;
 }
 
 /* We offered: take the remote answer (text[0..n)). */
 KVS_PRIVATE kvs_result kvs__peer_set_answer(kvs__peer *p, const char *text, size_t n, int *err_line, kvs_time now) {
     kvs__sdp *s = (kvs__sdp *)kvs__mem_alloc(p->mem, sizeof *s);
-    kvs_result r;
-    if (!s)
-        return KVS_ERR_NO_MEMORY;
-    r = kvs__sdp_parse(text, n, s);
-    if (err_line)
-        *err_line = r == KVS_OK ? 0 : s->err_line;
-    if (r == KVS_OK)
-        r = kvs__peer_apply(p, s, 1, now);
-    kvs__mem_free(p->mem, s);
+    kvs_result r = kvs__peer_take(p, text, n, 1, err_line, s, now);
+    if (s)
+        kvs__mem_free(p->mem, s);
     return r;
 }
 
