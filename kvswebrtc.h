@@ -11411,6 +11411,9 @@ typedef struct kvs__ice {
     kvs__turn turn[KVS_ICE_MAX_SERVERS];
     uint8_t turn_used[KVS_ICE_MAX_SERVERS];
     uint8_t turn_sock[KVS_ICE_MAX_SERVERS]; /* UDP: the host socket; stream: unused */
+    kvs__tls tls[KVS_ICE_MAX_SERVERS];      /* turns: servers added with kvs__ice_add_turn_tls */
+    uint8_t tls_on[KVS_ICE_MAX_SERVERS];
+    uint8_t tls_buf[1600];                  /* plaintext on its way into a TLS client */
     kvs__ice_resp resp[KVS__ICE_RESPONSES];
     int nresp;
     int selected;         /* pair index, or -1 */
@@ -11656,8 +11659,11 @@ KVS_PRIVATE kvs_result kvs__ice_init(kvs__ice *a, const kvs__ice_cfg *cfg, const
 
 KVS_PRIVATE void kvs__ice_deinit(kvs__ice *a) {
     int i;
-    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++)
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
         kvs__turn_deinit(&a->turn[i]);
+        if (a->tls_on[i])
+            kvs__tls_deinit(&a->tls[i]);
+    }
     kvs__crypto_zero(a, sizeof *a);
 }
 
@@ -11774,6 +11780,38 @@ KVS_PRIVATE kvs_result kvs__ice_add_turn_server(kvs__ice *a, int sock, const kvs
     if (index)
         *index = i;
     return KVS_OK;
+}
+
+/* A TURN server over TLS (turns:) whose TLS the agent runs itself: the caller connects TCP to
+   `server` and moves bytes both ways (kvs__ice_output's ROUTE_STREAM, kvs__ice_stream_input);
+   host: the name the certificate must have (SNI); anchors: borrowed, must outlive the agent;
+   unix_time: for certificate validity; mem: the TLS client's memory (kvs__tls_memory_size). */
+KVS_PRIVATE kvs_result kvs__ice_add_turn_tls(kvs__ice *a, const kvs_addr *server, const char *host, size_t hn,
+                                             const kvs__tls_anchors *anchors, int64_t unix_time, kvs__mem *mem,
+                                             const char *user, size_t ulen, const char *pass, size_t plen,
+                                             kvs_time now, int *index) {
+    kvs__tls_cfg tc;
+    kvs_result r;
+    int i;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS && a->turn_used[i]; i++)
+        ;
+    if (i == KVS_ICE_MAX_SERVERS)
+        return KVS_ERR_LIMIT;
+    KVS_MEMSET(&tc, 0, sizeof tc);
+    tc.host.p = host;
+    tc.host.n = hn;
+    tc.anchors = anchors;
+    tc.unix_time = unix_time;
+    r = kvs__tls_init(&a->tls[i], &tc, a->rng, a->log, mem);
+    if (r != KVS_OK)
+        return r;
+    a->tls_on[i] = 1;
+    r = kvs__ice_add_turn_server(a, 0, server, KVS__TURN_TLS, user, ulen, pass, plen, now, index);
+    if (r != KVS_OK) {
+        kvs__tls_deinit(&a->tls[i]);
+        a->tls_on[i] = 0;
+    }
+    return r;
 }
 
 /* Gathering is complete when every STUN and TURN server answered or gave up. */
@@ -11981,6 +12019,20 @@ KVS_PRIVATE kvs_result kvs__ice_route_to(kvs__ice *a, int li, const kvs_addr *to
         kvs__turn *t = &a->turn[l->sock];
         kvs_result res;
         (void)kvs__turn_permit(t, to, a->now);
+        if (a->tls_on[l->sock]) {
+            size_t k;
+            res = kvs__turn_wrap(t, to, p, n, a->tls_buf, sizeof a->tls_buf, &k);
+            if (res == KVS_OK)
+                res = kvs__tls_write(&a->tls[l->sock], a->tls_buf, k, &k);
+            if (res == KVS_OK)
+                res = kvs__tls_output(&a->tls[l->sock], out, cap, len);
+            if (res != KVS_OK)
+                return res;
+            r->kind = KVS__ICE_ROUTE_STREAM;
+            r->sock = l->sock;
+            r->to = t->server;
+            return KVS_OK;
+        }
         res = kvs__turn_wrap(t, to, p, n, out, cap, len);
         if (res != KVS_OK)
             return res;
@@ -12414,7 +12466,29 @@ KVS_PRIVATE void kvs__ice_stream_input(kvs__ice *a, int server, const uint8_t *p
     if (server < 0 || server >= KVS_ICE_MAX_SERVERS || !a->turn_used[server])
         return;
     a->cur_turn = (uint8_t)server;
-    kvs__turn_stream_input(&a->turn[server], p, n, now);
+    if (!a->tls_on[server]) {
+        kvs__turn_stream_input(&a->turn[server], p, n, now);
+        return;
+    }
+    /* turns: ciphertext in, the plaintext the TLS client gives out to the TURN client */
+    for (;;) {
+        size_t used = 0, len;
+        kvs_result r = n ? kvs__tls_input(&a->tls[server], p, n, &used) : KVS_ERR_AGAIN;
+        int got = 0;
+        p += used;
+        n -= used;
+        while (kvs__tls_read(&a->tls[server], a->tls_buf, sizeof a->tls_buf, &len) == KVS_OK && len) {
+            kvs__turn_stream_input(&a->turn[server], a->tls_buf, len, now);
+            got = 1;
+        }
+        if (r != KVS_OK && r != KVS_ERR_AGAIN) {
+            /* the TLS connection failed (certificate refused, alert): so did the allocation */
+            kvs__turn_set_state(&a->turn[server], KVS__TURN_FAILED, r);
+            return;
+        }
+        if (!n || (!used && !got))
+            return;
+    }
 }
 
 /* --- output and timers ---------------------------------------------------------------------------- */
@@ -12542,6 +12616,27 @@ KVS_PRIVATE kvs_result kvs__ice_output(kvs__ice *a, kvs__ice_route *r, uint8_t *
             continue;
         a->cur_turn = (uint8_t)i;
         kvs__turn_timeout(t, now);
+        if (a->tls_on[i]) {
+            /* turns: the TLS client's records first (handshake, alerts); TURN once it is open */
+            size_t k;
+            if (kvs__tls_output(&a->tls[i], buf, cap, len) == KVS_OK && *len) {
+                r->kind = KVS__ICE_ROUTE_STREAM;
+                r->sock = i;
+                r->to = t->server;
+                return KVS_OK;
+            }
+            if (a->tls[i].state != KVS__TLS_ST_OPEN ||
+                kvs__turn_output(t, a->tls_buf, sizeof a->tls_buf, &k, now) != KVS_OK)
+                continue;
+            (void)kvs__tls_write(&a->tls[i], a->tls_buf, k, &k);
+            if (kvs__tls_output(&a->tls[i], buf, cap, len) == KVS_OK && *len) {
+                r->kind = KVS__ICE_ROUTE_STREAM;
+                r->sock = i;
+                r->to = t->server;
+                return KVS_OK;
+            }
+            continue;
+        }
         if (kvs__turn_output(t, buf, cap, len, now) == KVS_OK) {
             r->kind = t->transport == KVS__TURN_UDP ? KVS__ICE_ROUTE_UDP : KVS__ICE_ROUTE_STREAM;
             r->sock = t->transport == KVS__TURN_UDP ? a->turn_sock[i] : i;
@@ -12640,6 +12735,9 @@ KVS_PRIVATE kvs_time kvs__ice_deadline(const kvs__ice *a) {
     int i;
     if (a->nresp || kvs__ice_nomination_due(a) >= 0)
         return a->now;
+    for (i = 0; i < KVS_ICE_MAX_SERVERS; i++)
+        if (a->tls_on[i] && kvs__tls_pending((kvs__tls *)&a->tls[i]))
+            return a->now;
     for (i = 0; i < KVS_ICE_MAX_SERVERS; i++) {
         if (a->turn_used[i]) {
             kvs_time t = kvs__turn_deadline(&a->turn[i]);

@@ -15,8 +15,9 @@
      --send N           (offerer) send N messages and check the echoes
      --seconds N        exit after N seconds (default 30); 0 when --send completes earlier
      --bind ADDR        use only this local address (default: every non-link-local address)
-     --turn URI         a TURN server (turn:host:port?transport=udp|tcp), with
+     --turn URI         a TURN server (turn:host:port?transport=udp|tcp, turns:host:port), with
      --turn-user U --turn-pass P
+     --ca FILE          (turns:) the PEM trust anchors the TURN server's certificate must chain to
      --relay-only       signal and use relayed candidates only
    Errors go to stderr with exit status 1 (bad input, a failed connection, a wrong echo), 2 for
    bad usage. The connection timeline goes to stderr at the end.
@@ -51,7 +52,8 @@ static size_t NPEND;
 
 static int opt_offer, opt_relay_only;
 static long opt_send = -1, opt_seconds = 30;
-static const char *opt_bind, *opt_turn, *opt_turn_user = "", *opt_turn_pass = "";
+static const char *opt_bind, *opt_turn, *opt_turn_user = "", *opt_turn_pass = "", *opt_ca;
+static kvs__tls_anchors ANCHORS;
 
 /* Echoes the send buffer could not take yet: kept in order and sent as it drains (up to
    ECHO_BACKLOG bytes; beyond that the peer sends faster than the path carries for too long). */
@@ -202,21 +204,35 @@ static void add_turn(void) {
         fprintf(stderr, "peer_echo: --turn %s: not a turn: URI\n", opt_turn);
         exit(2);
     }
-    if (transport == KVS__TURN_TLS) {
-        fprintf(stderr, "peer_echo: --turn %s: turns: is not supported by this example yet\n", opt_turn);
+    if (transport == KVS__TURN_TLS && !opt_ca) {
+        fprintf(stderr, "peer_echo: --turn %s: turns: needs --ca\n", opt_turn);
         exit(2);
     }
     memcpy(name, host, hl);
     name[hl] = 0;
     if (kvs_posix_resolve(&PX, name, port, &server, 1) < 1)
         die("resolving the TURN server", KVS_ERR_NOT_FOUND);
-    if (transport == KVS__TURN_TCP && kvs_posix_tcp_connect(&PX, &server, &TURN_TCP) < 0)
+    if (transport != KVS__TURN_UDP && kvs_posix_tcp_connect(&PX, &server, &TURN_TCP) < 0)
         die("connecting to the TURN server", KVS_ERR_IO);
-    r = kvs__ice_add_turn_server(&PEER.ice, 0, &server, transport, opt_turn_user, strlen(opt_turn_user),
-                                 opt_turn_pass, strlen(opt_turn_pass), kvs_posix_now(NULL), &idx);
+    if (transport == KVS__TURN_TLS) {
+        /* the library runs TLS to the server itself; we carry the bytes */
+        static char pem[65536];
+        FILE *f = fopen(opt_ca, "rb");
+        size_t n = f ? fread(pem, 1, sizeof pem, f) : 0;
+        if (f)
+            fclose(f);
+        if (!n || (r = kvs__tls_anchors_parse(&ANCHORS, &MEM, &LOG, pem, n)) != KVS_OK)
+            die("--ca: reading the trust anchors", n ? r : KVS_ERR_IO);
+        r = kvs__ice_add_turn_tls(&PEER.ice, &server, name, hl, &ANCHORS, kvs_posix_unix_time(NULL), &MEM,
+                                  opt_turn_user, strlen(opt_turn_user), opt_turn_pass, strlen(opt_turn_pass),
+                                  kvs_posix_now(NULL), &idx);
+    } else {
+        r = kvs__ice_add_turn_server(&PEER.ice, 0, &server, transport, opt_turn_user, strlen(opt_turn_user),
+                                     opt_turn_pass, strlen(opt_turn_pass), kvs_posix_now(NULL), &idx);
+    }
     if (r != KVS_OK)
         die("TURN server", r);
-    if (transport == KVS__TURN_TCP)
+    if (transport != KVS__TURN_UDP)
         TURN_STREAM = idx;
 }
 
@@ -237,20 +253,24 @@ static void pump(kvs_time now) {
     }
     kvs__peer_timeout(&PEER, now);
     echo_flush();
-    while (kvs__peer_output(&PEER, &r, buf, sizeof buf, &len, now) == KVS_OK) {
+    /* stream bytes are never dropped (a lost TLS record breaks the connection): while the TCP
+       connection does not take them, nothing more is pulled out of the peer */
+    for (;;) {
+        while (NPEND) {
+            int k = kvs_posix_tcp_send(&PX, TURN_TCP, PEND, NPEND);
+            if (k <= 0)
+                break;
+            memmove(PEND, PEND + k, NPEND - (size_t)k);
+            NPEND -= (size_t)k;
+        }
+        if (NPEND + sizeof buf > sizeof PEND || kvs__peer_output(&PEER, &r, buf, sizeof buf, &len, now) != KVS_OK)
+            break;
         if (r.kind == KVS__ICE_ROUTE_UDP && r.sock >= 0 && r.sock < NSOCKS)
             (void)kvs_posix_udp_send(&PX, SOCKS[r.sock], &r.to, buf, len);
-        else if (r.kind == KVS__ICE_ROUTE_STREAM && NPEND + len <= sizeof PEND) {
+        else if (r.kind == KVS__ICE_ROUTE_STREAM) {
             memcpy(PEND + NPEND, buf, len);
             NPEND += len;
         }
-    }
-    while (NPEND) {
-        int k = kvs_posix_tcp_send(&PX, TURN_TCP, PEND, NPEND);
-        if (k <= 0)
-            break;
-        memmove(PEND, PEND + k, NPEND - (size_t)k);
-        NPEND -= (size_t)k;
     }
 }
 
@@ -316,7 +336,7 @@ static int open_channel_when_up(void) {
 
 static void usage(void) {
     fprintf(stderr, "usage: peer_echo [--offer [--send N]] [--seconds N] [--bind ADDR] [--turn URI --turn-user U "
-                    "--turn-pass P] [--relay-only]\n");
+                    "--turn-pass P [--ca FILE]] [--relay-only]\n");
     exit(2);
 }
 
@@ -344,6 +364,8 @@ int main(int argc, char **argv) {
             opt_turn_user = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--turn-pass"))
             opt_turn_pass = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--ca"))
+            opt_ca = argv[++i];
         else
             usage();
     }
@@ -426,6 +448,8 @@ int main(int argc, char **argv) {
         free(m);
     }
     kvs__peer_deinit(&PEER);
+    if (opt_ca)
+        kvs__tls_anchors_free(&ANCHORS);
     kvs_cert_clear(&CERT);
     kvs_posix_deinit(&PX);
     return failed ? 1 : 0;

@@ -183,6 +183,11 @@ if want interop; then
           > "$B/interop-peer-relay-$tr.log" 2>&1
         counted "$B/interop-peer-relay-$tr.log" $? "" "interop: peer_pair.sh relay-only over TURN $tr"
       done
+      tests/interop/coturn_env.sh -- bash -c 'exec tests/interop/peer_pair.sh "$0" 100 --relay-only \
+          --turn "turns:$KVS_TURN_TLS_NAME:${KVS_TURN_LT_TLS##*:}" --ca "$KVS_TURN_CA" \
+          --turn-user "$KVS_TURN_USER" --turn-pass "$KVS_TURN_PASS"' "$B/examples/peer_echo" \
+        > "$B/interop-peer-relay-tls.log" 2>&1
+      counted "$B/interop-peer-relay-tls.log" $? "" "interop: peer_pair.sh relay-only over TURN tls"
     fi
   fi
 fi

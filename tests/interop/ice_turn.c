@@ -41,12 +41,6 @@ typedef struct side {
     unsigned long data_in;
     uint8_t pend[8192]; /* stream bytes waiting for the connection */
     size_t npend;
-    int tls_on;         /* TURN over TLS: the stream goes through a >>tls client */
-    kvs__tls tls;
-    uint8_t plain[8192]; /* plaintext for the TLS client, not taken yet */
-    size_t nplain;
-    uint8_t cin[16384];  /* ciphertext received, not taken yet */
-    size_t ncin;
 } side;
 
 static kvs_posix PX;
@@ -137,24 +131,19 @@ static int side_init(side *s, int controlling, const kvs_addr *server, int trans
         s->tcp_open = 1;
     }
     if (transport == KVS__TURN_TLS) {
-        kvs__tls_cfg tc;
+        /* the agent runs the TLS client itself: we only carry the bytes */
         const char *name = getenv("KVS_TURN_TLS_NAME");
-        memset(&tc, 0, sizeof tc);
-        tc.host.p = name ? name : "localhost";
-        tc.host.n = strlen(tc.host.p);
-        tc.anchors = &ANCHORS;
-        tc.unix_time = kvs_posix_unix_time(NULL);
-        if (!HAVE_ANCHORS || kvs__tls_init(&s->tls, &tc, &RNG, &LOG, &MEM) != KVS_OK)
-            return 0;
-        s->tls_on = 1;
+        if (!name)
+            name = "localhost";
+        return HAVE_ANCHORS &&
+               kvs__ice_add_turn_tls(&s->a, server, name, strlen(name), &ANCHORS, kvs_posix_unix_time(NULL), &MEM,
+                                     user, strlen(user), pass, strlen(pass), now, &idx) == KVS_OK;
     }
     return kvs__ice_add_turn_server(&s->a, 0, server, transport, user, strlen(user), pass, strlen(pass), now,
                                     &idx) == KVS_OK;
 }
 
 static void side_close(side *s) {
-    if (s->tls_on)
-        kvs__tls_deinit(&s->tls);
     kvs_posix_sock_close(&PX, s->udp);
     if (s->tcp_open)
         kvs_posix_sock_close(&PX, s->tcp);
@@ -175,37 +164,6 @@ static void stream_flush(side *s) {
     }
 }
 
-/* TLS: plaintext in, ciphertext out to the connection, plaintext received to the agent. */
-static void tls_pump(side *s, kvs_time now) {
-    uint8_t buf[4096];
-    size_t used, len;
-    int progress = 1;
-    while (progress && !s->stream_failed) {
-        progress = 0;
-        if (s->ncin && kvs__tls_input(&s->tls, s->cin, s->ncin, &used) == KVS_OK && used) {
-            memmove(s->cin, s->cin + used, s->ncin - used);
-            s->ncin -= used;
-            progress = 1;
-        }
-        while (kvs__tls_read(&s->tls, buf, sizeof buf, &len) == KVS_OK && len) {
-            kvs__ice_stream_input(&s->a, 0, buf, len, now);
-            progress = 1;
-        }
-        if (s->nplain && kvs__tls_write(&s->tls, s->plain, s->nplain, &used) == KVS_OK && used) {
-            memmove(s->plain, s->plain + used, s->nplain - used);
-            s->nplain -= used;
-            progress = 1;
-        }
-        while (s->npend < sizeof s->pend &&
-               kvs__tls_output(&s->tls, s->pend + s->npend, sizeof s->pend - s->npend, &len) == KVS_OK && len) {
-            s->npend += len;
-            progress = 1;
-        }
-        if (kvs__tls_usable(&s->tls) != KVS_OK && kvs__tls_usable(&s->tls) != KVS_ERR_AGAIN)
-            s->stream_failed = s->tls.state == KVS__TLS_ST_FAILED;
-    }
-}
-
 static void side_out(side *s, kvs_time now) {
     uint8_t buf[1600];
     kvs__ice_route r;
@@ -213,16 +171,11 @@ static void side_out(side *s, kvs_time now) {
     while (kvs__ice_output(&s->a, &r, buf, sizeof buf, &len, now) == KVS_OK) {
         if (r.kind == KVS__ICE_ROUTE_UDP) {
             (void)kvs_posix_udp_send(&PX, s->udp, &r.to, buf, len);
-        } else if (s->tls_on && s->nplain + len <= sizeof s->plain) {
-            memcpy(s->plain + s->nplain, buf, len);
-            s->nplain += len;
-        } else if (!s->tls_on && s->npend + len <= sizeof s->pend) {
+        } else if (s->npend + len <= sizeof s->pend) {
             memcpy(s->pend + s->npend, buf, len);
             s->npend += len;
         }
     }
-    if (s->tls_on)
-        tls_pump(s, now);
     stream_flush(s);
 }
 
@@ -233,13 +186,6 @@ static void side_in(side *s, kvs_time now) {
     while ((n = kvs_posix_udp_recv(&PX, s->udp, &from, buf, sizeof buf)) > 0)
         kvs__ice_input(&s->a, 0, &from, buf, (size_t)n, now);
     if (s->tcp_open && !s->stream_failed) {
-        if (s->tls_on) {
-            while (s->ncin < sizeof s->cin &&
-                   (n = kvs_posix_tcp_recv(&PX, s->tcp, s->cin + s->ncin, sizeof s->cin - s->ncin)) > 0)
-                s->ncin += (size_t)n;
-            tls_pump(s, now);
-            return;
-        }
         while ((n = kvs_posix_tcp_recv(&PX, s->tcp, buf, sizeof buf)) > 0)
             kvs__ice_stream_input(&s->a, 0, buf, (size_t)n, now);
         if (n < 0)
@@ -358,10 +304,7 @@ static void one_case(int connect, int rest, int transport, int udp_dropped) {
                 if (kvs__ice_send(&s[i].a, (const uint8_t *)"\x17relayed!", 9, &r, buf, sizeof buf, &len) == KVS_OK) {
                     if (r.kind == KVS__ICE_ROUTE_UDP) {
                         (void)kvs_posix_udp_send(&PX, s[i].udp, &r.to, buf, len);
-                    } else if (s[i].tls_on && s[i].nplain + len <= sizeof s[i].plain) {
-                        memcpy(s[i].plain + s[i].nplain, buf, len);
-                        s[i].nplain += len;
-                    } else if (!s[i].tls_on && s[i].npend + len <= sizeof s[i].pend) {
+                    } else if (s[i].npend + len <= sizeof s[i].pend) {
                         memcpy(s[i].pend + s[i].npend, buf, len);
                         s[i].npend += len;
                     }

@@ -34,7 +34,7 @@ how="over UDP on loopback"
 for o in "${OPTS[@]}"; do
   case "$o" in
     --relay-only) how="relay-only through TURN" ;;
-    turn:*) how="$how ($o)" ;;
+    turn:*|turns:*) how="$how ($o)" ;;
   esac
 done
 name="interop: peer_echo <-> peer_echo $how, $N messages echoed"
