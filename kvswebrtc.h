@@ -300,10 +300,14 @@
   parsed once and shared: about 100 bytes of name plus the key (65 bytes P-256, 260 RSA-2048)
   each.
 
-  ICE (>>ice, >>turn): one agent per peer is a fixed-size object with no heap use: 39656 bytes on
-  x86-64 with the defaults (KVS_ICE_MAX_CANDIDATES 16 local and remote, KVS_ICE_MAX_PAIRS 64,
+  ICE (>>ice, >>turn): one agent per peer is a fixed-size object: 41584 bytes on x86-64 with the
+  defaults (KVS_ICE_MAX_CANDIDATES 16 local and remote, KVS_ICE_MAX_PAIRS 64,
   KVS_ICE_MAX_SERVERS 4 STUN and 4 TURN servers), of which each TURN allocation is 6984 bytes
-  (KVS_TURN_MAX_PEERS 8 permissions / channels, KVS_TURN_STREAM_BUF 4096 for TCP / TLS frames).
+  (KVS_TURN_MAX_PEERS 8 permissions / channels, KVS_TURN_STREAM_BUF 4096 for TCP / TLS frames);
+  a turns: server the agent runs TLS to adds one TLS client block (above) from the accountant.
+  A peer connection (>>peer: ICE, DTLS, SCTP, DCEP and two packet buffers) is 85472 bytes plus
+  the DTLS handshake state while it runs and the SCTP buffers; SDP parsing borrows a 4048-byte
+  kvs__sdp from the accountant for the call.
   SCTP (>>sctp): 19928 bytes per association plus its buffers (send 1 MiB, receive max message +
   64 KiB by default, each bounded by the configuration).
   SDP (>>sdp): a parsed description is one fixed-size kvs__sdp with no heap use: 4048 bytes on
