@@ -11355,6 +11355,8 @@ typedef struct kvs__ice_pair {
     uint8_t valid, nominated, nominating; /* nominating: the check in flight has USE-CANDIDATE */
     uint8_t triggered;                    /* queued for a triggered check */
     uint8_t use_cand_seen;                /* controlled: the peer nominated it */
+    uint8_t old_valid;                    /* old_txid: a cancelled check still answered */
+    uint8_t old_txid[12];
 } kvs__ice_pair;
 
 typedef struct kvs__ice_server {
@@ -12153,8 +12155,15 @@ KVS_PRIVATE void kvs__ice_pair_ok(kvs__ice *a, int pi) {
 /* Queue a triggered check of pair pi (RFC 8445 7.3.1.4). */
 KVS_PRIVATE void kvs__ice_trigger(kvs__ice *a, int pi) {
     kvs__ice_pair *p = &a->pairs[pi];
-    if (p->state == KVS__ICE_P_SUCCEEDED || p->state == KVS__ICE_P_PROGRESS)
+    if (p->state == KVS__ICE_P_SUCCEEDED || (p->state == KVS__ICE_P_WAITING && p->triggered))
         return;
+    if (p->state == KVS__ICE_P_PROGRESS) {
+        /* the check in flight may have been lost before the peer could answer it (its TURN
+           permission did not exist yet): cancel it - its answer is still taken - and check again
+           now (RFC 8445 7.3.1.4) */
+        KVS_MEMCPY(p->old_txid, p->txn.txid, 12);
+        p->old_valid = 1;
+    }
     p->state = KVS__ICE_P_WAITING;
     p->triggered = 1;
     if (a->next_check == KVS_TIME_NEVER)
@@ -12300,8 +12309,10 @@ KVS_PRIVATE void kvs__ice_on_response(kvs__ice *a, int li, const kvs_addr *from,
         return;
     }
     for (pi = 0; pi < KVS_ICE_MAX_PAIRS; pi++)
-        if (a->pairs[pi].used && a->pairs[pi].state == KVS__ICE_P_PROGRESS &&
-            kvs__stun_txn_match(&a->pairs[pi].txn, m))
+        if (a->pairs[pi].used &&
+            ((a->pairs[pi].state == KVS__ICE_P_PROGRESS && kvs__stun_txn_match(&a->pairs[pi].txn, m)) ||
+             (a->pairs[pi].state != KVS__ICE_P_SUCCEEDED && a->pairs[pi].old_valid &&
+              KVS_MEMCMP(a->pairs[pi].old_txid, m->txid, 12) == 0)))
             break;
     if (pi == KVS_ICE_MAX_PAIRS) {
         a->st.dropped++;
