@@ -9850,6 +9850,28 @@ KVS_PRIVATE kvs_result kvs__tls_usable(const kvs__tls *t) {
     return t->state == KVS__TLS_ST_CLOSED ? KVS_ERR_CLOSED : KVS_OK;
 }
 
+/* One of BearSSL's four engine buffers (record in / out, application in / out): its get and
+   ack functions. */
+typedef unsigned char *(*kvs__tls_buf_fn)(const br_ssl_engine_context *cc, size_t *len);
+typedef void (*kvs__tls_ack_fn)(br_ssl_engine_context *cc, size_t len);
+
+/* Move one chunk between p[0..n) and an engine buffer (to_engine: from p into it). The bytes
+   moved; 0 when the engine has nothing or no room now. */
+KVS_PRIVATE size_t kvs__tls_chunk(kvs__tls *t, kvs__tls_buf_fn get, kvs__tls_ack_fn ack, uint8_t *p,
+                                  size_t n, int to_engine) {
+    size_t avail = 0, k;
+    unsigned char *buf = get(&t->e->sc.eng, &avail);
+    if (!buf || avail == 0 || n == 0)
+        return 0;
+    k = KVS__MIN(avail, n);
+    if (to_engine)
+        KVS_MEMCPY(buf, p, k);
+    else
+        KVS_MEMCPY(p, buf, k);
+    ack(&t->e->sc.eng, k);
+    return k;
+}
+
 /* Bytes received from the socket: as many of p[0..n) as the engine takes now go in (*used).
    It takes fewer (KVS_OK with *used < n) or none (KVS_ERR_AGAIN) while application data waits
    to be read (kvs__tls_read) or, in half-duplex mode, output waits to be sent: keep the rest
@@ -9861,13 +9883,10 @@ KVS_PRIVATE kvs_result kvs__tls_input(kvs__tls *t, const void *p, size_t n, size
     kvs_result r = kvs__tls_usable(t);
     *used = 0;
     while (r == KVS_OK && n > 0) {
-        size_t room = 0, k;
-        unsigned char *buf = br_ssl_engine_recvrec_buf(&t->e->sc.eng, &room);
-        if (!buf || room == 0)
+        size_t k = kvs__tls_chunk(t, br_ssl_engine_recvrec_buf, br_ssl_engine_recvrec_ack,
+                                  (uint8_t *)q, n, 1);
+        if (k == 0)
             break;
-        k = KVS__MIN(room, n);
-        KVS_MEMCPY(buf, q, k);
-        br_ssl_engine_recvrec_ack(&t->e->sc.eng, k);
         q += k;
         n -= k;
         *used += k;
@@ -9899,13 +9918,10 @@ KVS_PRIVATE kvs_result kvs__tls_output(kvs__tls *t, void *out, size_t cap, size_
     if (r != KVS_OK)
         return r;
     while (cap > 0) {
-        size_t avail = 0, k;
-        unsigned char *buf = br_ssl_engine_sendrec_buf(&t->e->sc.eng, &avail);
-        if (!buf || avail == 0)
+        size_t k =
+            kvs__tls_chunk(t, br_ssl_engine_sendrec_buf, br_ssl_engine_sendrec_ack, o, cap, 0);
+        if (k == 0)
             break;
-        k = KVS__MIN(avail, cap);
-        KVS_MEMCPY(o, buf, k);
-        br_ssl_engine_sendrec_ack(&t->e->sc.eng, k);
         o += k;
         cap -= k;
         *len += k;
@@ -9936,13 +9952,10 @@ KVS_PRIVATE kvs_result kvs__tls_write(kvs__tls *t, const void *p, size_t n, size
     if (t->state == KVS__TLS_ST_CLOSING)
         return KVS_ERR_CLOSED;
     while (n > 0) {
-        size_t room = 0, k;
-        unsigned char *buf = br_ssl_engine_sendapp_buf(&t->e->sc.eng, &room);
-        if (!buf || room == 0)
+        size_t k = kvs__tls_chunk(t, br_ssl_engine_sendapp_buf, br_ssl_engine_sendapp_ack,
+                                  (uint8_t *)q, n, 1);
+        if (k == 0)
             break;
-        k = KVS__MIN(room, n);
-        KVS_MEMCPY(buf, q, k);
-        br_ssl_engine_sendapp_ack(&t->e->sc.eng, k);
         q += k;
         n -= k;
         *used += k;
@@ -9965,13 +9978,10 @@ KVS_PRIVATE kvs_result kvs__tls_read(kvs__tls *t, void *out, size_t cap, size_t 
     if (r != KVS_OK)
         return r;
     while (cap > 0) {
-        size_t avail = 0, k;
-        unsigned char *buf = br_ssl_engine_recvapp_buf(&t->e->sc.eng, &avail);
-        if (!buf || avail == 0)
+        size_t k =
+            kvs__tls_chunk(t, br_ssl_engine_recvapp_buf, br_ssl_engine_recvapp_ack, o, cap, 0);
+        if (k == 0)
             break;
-        k = KVS__MIN(avail, cap);
-        KVS_MEMCPY(o, buf, k);
-        br_ssl_engine_recvapp_ack(&t->e->sc.eng, k);
         o += k;
         cap -= k;
         *len += k;
