@@ -9855,21 +9855,30 @@ KVS_PRIVATE kvs_result kvs__tls_usable(const kvs__tls *t) {
 typedef unsigned char *(*kvs__tls_buf_fn)(const br_ssl_engine_context *cc, size_t *len);
 typedef void (*kvs__tls_ack_fn)(br_ssl_engine_context *cc, size_t len);
 
-/* Move one chunk between p[0..n) and an engine buffer (to_engine: from p into it). The bytes
-   moved; 0 when the engine has nothing or no room now. */
-KVS_PRIVATE size_t kvs__tls_chunk(kvs__tls *t, kvs__tls_buf_fn get, kvs__tls_ack_fn ack, uint8_t *p,
-                                  size_t n, int to_engine) {
-    size_t avail = 0, k;
-    unsigned char *buf = get(&t->e->sc.eng, &avail);
-    if (!buf || avail == 0 || n == 0)
-        return 0;
-    k = KVS__MIN(avail, n);
-    if (to_engine)
-        KVS_MEMCPY(buf, p, k);
-    else
-        KVS_MEMCPY(p, buf, k);
-    ack(&t->e->sc.eng, k);
-    return k;
+/* Move bytes between p[0..n) and an engine buffer (to_engine: from p into it), as many as both
+   sides allow (once: one chunk only). The bytes moved; 0 when the engine has nothing or no room
+   now. */
+KVS_PRIVATE size_t kvs__tls_move(kvs__tls *t, kvs__tls_buf_fn get, kvs__tls_ack_fn ack, uint8_t *p,
+                                 size_t n, int to_engine, int once) {
+    size_t done = 0;
+    while (n > 0) {
+        size_t avail = 0, k;
+        unsigned char *buf = get(&t->e->sc.eng, &avail);
+        if (!buf || avail == 0)
+            break;
+        k = KVS__MIN(avail, n);
+        if (to_engine)
+            KVS_MEMCPY(buf, p, k);
+        else
+            KVS_MEMCPY(p, buf, k);
+        ack(&t->e->sc.eng, k);
+        p += k;
+        n -= k;
+        done += k;
+        if (once)
+            break;
+    }
+    return done;
 }
 
 /* Bytes received from the socket: as many of p[0..n) as the engine takes now go in (*used).
@@ -9883,8 +9892,8 @@ KVS_PRIVATE kvs_result kvs__tls_input(kvs__tls *t, const void *p, size_t n, size
     kvs_result r = kvs__tls_usable(t);
     *used = 0;
     while (r == KVS_OK && n > 0) {
-        size_t k = kvs__tls_chunk(t, br_ssl_engine_recvrec_buf, br_ssl_engine_recvrec_ack,
-                                  (uint8_t *)q, n, 1);
+        size_t k = kvs__tls_move(t, br_ssl_engine_recvrec_buf, br_ssl_engine_recvrec_ack,
+                                 (uint8_t *)q, n, 1, 1);
         if (k == 0)
             break;
         q += k;
@@ -9917,15 +9926,7 @@ KVS_PRIVATE kvs_result kvs__tls_output(kvs__tls *t, void *out, size_t cap, size_
     }
     if (r != KVS_OK)
         return r;
-    while (cap > 0) {
-        size_t k =
-            kvs__tls_chunk(t, br_ssl_engine_sendrec_buf, br_ssl_engine_sendrec_ack, o, cap, 0);
-        if (k == 0)
-            break;
-        o += k;
-        cap -= k;
-        *len += k;
-    }
+    *len = kvs__tls_move(t, br_ssl_engine_sendrec_buf, br_ssl_engine_sendrec_ack, o, cap, 0, 0);
     kvs__tls_update(t);
     return *len ? KVS_OK : KVS_ERR_AGAIN;
 }
@@ -9944,22 +9945,15 @@ KVS_PRIVATE size_t kvs__tls_pending(kvs__tls *t) {
    output is sent); KVS_ERR_CLOSED after kvs__tls_close or the server's close_notify; the
    failure's result once failed. */
 KVS_PRIVATE kvs_result kvs__tls_write(kvs__tls *t, const void *p, size_t n, size_t *used) {
-    const uint8_t *q = (const uint8_t *)p;
     kvs_result r = kvs__tls_usable(t);
     *used = 0;
     if (r != KVS_OK)
         return r;
     if (t->state == KVS__TLS_ST_CLOSING)
         return KVS_ERR_CLOSED;
-    while (n > 0) {
-        size_t k = kvs__tls_chunk(t, br_ssl_engine_sendapp_buf, br_ssl_engine_sendapp_ack,
-                                  (uint8_t *)q, n, 1);
-        if (k == 0)
-            break;
-        q += k;
-        n -= k;
-        *used += k;
-    }
+    *used = kvs__tls_move(t, br_ssl_engine_sendapp_buf, br_ssl_engine_sendapp_ack, (uint8_t *)p, n,
+                          1, 0);
+    n -= *used;
     if (*used)
         br_ssl_engine_flush(&t->e->sc.eng, 0);
     kvs__tls_update(t);
@@ -9977,15 +9971,7 @@ KVS_PRIVATE kvs_result kvs__tls_read(kvs__tls *t, void *out, size_t cap, size_t 
     *len = 0;
     if (r != KVS_OK)
         return r;
-    while (cap > 0) {
-        size_t k =
-            kvs__tls_chunk(t, br_ssl_engine_recvapp_buf, br_ssl_engine_recvapp_ack, o, cap, 0);
-        if (k == 0)
-            break;
-        o += k;
-        cap -= k;
-        *len += k;
-    }
+    *len = kvs__tls_move(t, br_ssl_engine_recvapp_buf, br_ssl_engine_recvapp_ack, o, cap, 0, 0);
     kvs__tls_update(t);
     if (*len)
         return KVS_OK;
