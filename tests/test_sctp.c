@@ -540,6 +540,23 @@ static void test_sctp_abort_and_shutdown(void) {
     CHECK_EQ(n->ep[1].down_why, KVS_ERR_CLOSED);
     CHECK_EQ(n->ep[0].s.state, KVS__SCTP_CLOSED);
     CHECK_EQ(n->ep[1].s.state, KVS__SCTP_CLOSED);
+    /* a SHUTDOWN-ACK repeated after we closed (our SHUTDOWN-COMPLETE lost) is answered again */
+    {
+        uint8_t pkt[64], out[1500];
+        size_t len;
+        kvs__wr w;
+        size_t at;
+        kvs__wr_init(&w, pkt, sizeof pkt);
+        kvs__sctp_pkt_begin(&n->ep[1].s, &w, n->ep[0].s.my_tag);
+        at = kvs__sctp_chunk_begin(&w, KVS__SCTP_SHUTDOWN_ACK, 0);
+        kvs__sctp_chunk_end(&w, at);
+        kvs__sctp_pkt_end(pkt, w.len);
+        kvs__sctp_input(&n->ep[0].s, pkt, w.len, n->sim.now);
+        CHECK_EQ(kvs__sctp_output(&n->ep[0].s, out, sizeof out, &len, n->sim.now), KVS_OK);
+        CHECK_EQ(len, 16);
+        CHECK_EQ(out[12], KVS__SCTP_SHUTDOWN_COMPLETE);
+        CHECK_EQ(n->ep[0].down, 1);
+    }
     sc_free(n);
 }
 
