@@ -94,8 +94,14 @@ static void on_event(void *ctx, int what, int value) {
 
 static void on_open(void *ctx, uint16_t sid) {
     (void)ctx;
+    fprintf(stderr, "peer_echo: channel %u open\n", (unsigned)sid);
     if (opt_offer && sid == echo_sid)
         channel_open = 1;
+}
+
+static void on_closed(void *ctx, uint16_t sid) {
+    (void)ctx;
+    fprintf(stderr, "peer_echo: channel %u closed\n", (unsigned)sid);
 }
 
 /* Message k of the --send run: 4 bytes k, then a pattern; size from k. */
@@ -389,6 +395,7 @@ int main(int argc, char **argv) {
     cb.event = on_event;
     cb.open = on_open;
     cb.message = on_message;
+    cb.closed = on_closed;
     start = kvs_posix_now(NULL);
     if ((r = kvs__peer_init(&PEER, &cfg, &cb, &RNG, &LOG, &MEM, start)) != KVS_OK)
         die("creating the peer", r);
