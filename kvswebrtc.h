@@ -61,35 +61,38 @@
     [9]  >>api-cert       kvs_cert: generate / import, PEM export, SDP fingerprints
     [10] >>api-dtls       DTLS statistics, DTLS-SRTP profile ids
     [11] >>api-srtp       kvs_global_init / shutdown (libsrtp2), SRTP trailer room
-    [12] >>api-posix      the optional POSIX platform (KVS_PLATFORM_POSIX)
-    [13] >>api-testing    test hooks: seeded RNG, fault injection (KVS_TESTING only)
+    [12] >>api-peer       kvs_peer: offer / answer, candidates, data channels, the event loop
+    [13] >>api-posix      the optional POSIX platform (KVS_PLATFORM_POSIX)
+    [14] >>api-testing    test hooks: seeded RNG, fault injection (KVS_TESTING only)
 
   Implementation half (outside the include guard, only with KVSWEBRTC_IMPLEMENTATION):
-    [14] >>prelude        config checks, libc macros, KVS_ASSERT, byte order, bounded cursors
-    [15] >>util           hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses
-    [16] >>log            log items, level ceiling, formatting into a bounded buffer
-    [17] >>mem            the per-client memory accountant over the platform allocator
-    [18] >>crypto         BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG
-    [19] >>json           allocation-free JSON token reader and JSON writer
-    [20] >>b64            base64 (RFC 4648 section 4)
-    [21] >>dtls           DTLS 1.2: record layer, flights, timers, key schedule, exporter
-    [22] >>dtls-hs        DTLS 1.2 handshake: messages, reassembly, input, init/send/close
-    [23] >>srtp           SRTP over libsrtp2: DTLS-SRTP keys, protect / unprotect in place
-    [24] >>sctp           SCTP association: setup, DATA/SACK, congestion, PR-SCTP, stream reset
-    [25] >>sctp-data      SCTP data: DATA, SACK, congestion control, FORWARD-TSN
-    [26] >>sctp-io        SCTP stream reset, shutdown, packet input / output, timers
-    [27] >>dcep           data channels: DCEP open / ack, PPIDs, channel close (RFC 8832, 8831)
-    [28] >>tls            TLS 1.2 client over BearSSL: trust anchors, SNI, host name check
-    [29] >>stun           STUN messages (RFC 8489): parse, build, integrity, fingerprint, transactions
-    [30] >>turn           TURN client (RFC 8656) over UDP / TCP / TLS: allocation, permissions, channels
-    [31] >>ice            ICE agent (RFC 8445, 8838): candidates, SDP candidate lines, servers
-    [32] >>ice-check      ICE checks: pairs, STUN in / out, nomination, consent (RFC 7675), timers
-    [33] >>sdp            SDP (RFC 8866) and JSEP (RFC 8829): parse offers, write offers and answers
-    [34] >>peer           one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline
-    [35] >>client         the client object: platform, configuration, accounting
-    [36] >>api            public entry points: validate arguments, then call the sections above
-    [37] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
-    [38] >>testing        seeded RNG and fault injection (KVS_TESTING only)
+    [15] >>prelude        config checks, libc macros, KVS_ASSERT, byte order, bounded cursors
+    [16] >>util           hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses
+    [17] >>log            log items, level ceiling, formatting into a bounded buffer
+    [18] >>mem            the per-client memory accountant over the platform allocator
+    [19] >>crypto         BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG
+    [20] >>json           allocation-free JSON token reader and JSON writer
+    [21] >>b64            base64 (RFC 4648 section 4)
+    [22] >>dtls           DTLS 1.2: record layer, flights, timers, key schedule, exporter
+    [23] >>dtls-hs        DTLS 1.2 handshake: messages, reassembly, input, init/send/close
+    [24] >>srtp           SRTP over libsrtp2: DTLS-SRTP keys, protect / unprotect in place
+    [25] >>sctp           SCTP association: setup, DATA/SACK, congestion, PR-SCTP, stream reset
+    [26] >>sctp-data      SCTP data: DATA, SACK, congestion control, FORWARD-TSN
+    [27] >>sctp-io        SCTP stream reset, shutdown, packet input / output, timers
+    [28] >>dcep           data channels: DCEP open / ack, PPIDs, channel close (RFC 8832, 8831)
+    [29] >>tls            TLS 1.2 client over BearSSL: trust anchors, SNI, host name check
+    [30] >>stun           STUN messages (RFC 8489): parse, build, integrity, fingerprint, transactions
+    [31] >>turn           TURN client (RFC 8656) over UDP / TCP / TLS: allocation, permissions, channels
+    [32] >>ice            ICE agent (RFC 8445, 8838): candidates, SDP candidate lines, servers
+    [33] >>ice-check      ICE checks: pairs, STUN in / out, nomination, consent (RFC 7675), timers
+    [34] >>sdp            SDP (RFC 8866) and JSEP (RFC 8829): parse offers, write offers and answers
+    [35] >>peer           one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline
+    [36] >>client         the client object: platform, configuration, accounting
+    [37] >>peer-host      peers inside the client: sockets, ICE servers, the event queue
+    [38] >>drv            the optional driver: platform sockets around the sans-IO core
+    [39] >>api            public entry points: validate arguments, then call the sections above
+    [40] >>plat-posix     the POSIX platform: clocks, getrandom, UDP/TCP, getaddrinfo, getifaddrs
+    [41] >>testing        seeded RNG and fault injection (KVS_TESTING only)
 
   ================================================================================================
   0.4  QUICK START
@@ -496,7 +499,11 @@ typedef enum kvs_result {
     X(SDP_FINGERPRINT_HASH, "SDP: fingerprint of a hash function other than sha-256")            \
     X(SDP_NO_FINGERPRINT, "SDP: the transport has no a=fingerprint")                             \
     X(SDP_NO_ICE_CREDENTIALS, "SDP: the transport has no a=ice-ufrag or a=ice-pwd")              \
-    X(SDP_BUNDLE, "SDP: a section without a=mid under BUNDLE, an unknown or duplicate mid")
+    X(SDP_BUNDLE, "SDP: a section without a=mid under BUNDLE, an unknown or duplicate mid")     \
+    X(PEER_CONFIG, "kvs_peer_config: no certificate, a malformed ICE server URL, bad sockets")   \
+    X(PEER_SERVER_DROPPED, "an ICE server was dropped: its name did not resolve or TCP failed") \
+    X(PEER_STATE, "peer connection state changed")                                              \
+    X(CLIENT_ANCHORS, "kvs_config.trust_anchors_pem could not be parsed")
 
 typedef enum kvs_log_item {
 #define KVS__X(name, desc) KVS_LOG_##name,
@@ -597,6 +604,13 @@ typedef struct kvs_config {
     int max_peers;
     /* Largest UDP payload sent, bytes: 576..65507; 0 = 1200 (safe for IPv6 + TURN overhead). */
     int mtu;
+    /* Largest data channel message either way (a=max-message-size), bytes: 1024..16 MiB;
+       0 = 256 KiB. The event queue holds one receive window: this plus 64 KiB. */
+    uint32_t max_message_size;
+    /* PEM bundle of the CA certificates TLS servers (turns: TURN servers) must chain to; parsed
+       and kept by kvs_client_init (the text may be freed afterwards). NULL: no TLS. */
+    const char *trust_anchors_pem;
+    size_t trust_anchors_len;
 } kvs_config;
 
 /* Resolve every zero field of *in to its default and validate the rest.
@@ -610,19 +624,42 @@ KVS_DEF kvs_result kvs_config_resolve(const kvs_config *in, kvs_config *out);
 
 /* Event table: type                  union member   meaning
                 KVS_EV_TRANSMIT_UDP   transmit       send data/len from sock to `to`
-                KVS_EV_TRANSMIT_TCP   transmit       send data/len on stream sock (`to` unused)
+                KVS_EV_TRANSMIT_TCP   transmit       send data/len on stream sock (`to` unused), all of
+                                                     it and in order (buffer what the socket defers)
                 KVS_EV_ERROR          error          a peer or the client failed: result + item
+                KVS_EV_RESOLVE        resolve        sans-IO: look up host, answer kvs_peer_resolved
+                KVS_EV_TCP_CONNECT    tcp_connect    sans-IO: connect a TCP socket to `to`, answer
+                                                     kvs_peer_tcp_connected
+                KVS_EV_PEER_CANDIDATE candidate      a local candidate to signal ("candidate:..."),
+                                                     "" = gathering complete (end-of-candidates)
+                KVS_EV_PEER_STATE     state          the peer connection state changed
+                KVS_EV_PEER_MILESTONE milestone      a timeline milestone was reached
+                KVS_EV_DC_OPEN        dc             a channel opened (ours acked, or the remote's)
+                KVS_EV_DC_MESSAGE     dc             a message: data/len, binary or text
+                KVS_EV_DC_CLOSE       dc             a channel is closed both ways
+                KVS_EV_DC_BUFFERED_LOW dc            the send buffer drained below half (id
+                                                     KVS_DC_ALL: it is per peer)
    Pointers inside an event stay valid until the next kvs_* call on the client. */
 typedef enum kvs_event_type {
     KVS_EV_NONE = 0,
     KVS_EV_TRANSMIT_UDP,
     KVS_EV_TRANSMIT_TCP,
-    KVS_EV_ERROR
+    KVS_EV_ERROR,
+    KVS_EV_RESOLVE,
+    KVS_EV_TCP_CONNECT,
+    KVS_EV_PEER_CANDIDATE,
+    KVS_EV_PEER_STATE,
+    KVS_EV_PEER_MILESTONE,
+    KVS_EV_DC_OPEN,
+    KVS_EV_DC_MESSAGE,
+    KVS_EV_DC_CLOSE,
+    KVS_EV_DC_BUFFERED_LOW
 } kvs_event_type;
 
 typedef struct kvs_event {
     kvs_event_type type;
     kvs_peer_id peer; /* the peer concerned; id 0 for the client itself */
+    void *user;       /* the peer's kvs_peer_config.user */
     union {
         struct {
             kvs_sock sock;
@@ -634,6 +671,37 @@ typedef struct kvs_event {
             kvs_result result;
             int item; /* kvs_log_item */
         } error;
+        struct {
+            const char *host; /* NUL-terminated */
+            uint16_t port;
+            int server; /* pass back to kvs_peer_resolved */
+        } resolve;
+        struct {
+            kvs_addr to;
+            int server; /* pass back to kvs_peer_tcp_connected */
+        } tcp_connect;
+        struct {
+            const char *line; /* NUL-terminated, without "a="; "" = end-of-candidates */
+            size_t len;
+        } candidate;
+        struct {
+            int state;         /* kvs_peer_state */
+            kvs_result result; /* KVS_PEER_FAILED / CLOSED: why */
+        } state;
+        struct {
+            int which; /* kvs_peer_milestone */
+            kvs_time at;
+        } milestone;
+        struct {
+            uint16_t id;          /* the stream id (RTCDataChannel.id) */
+            int binary;           /* DC_MESSAGE */
+            const uint8_t *data;  /* DC_MESSAGE */
+            size_t len;           /* DC_MESSAGE */
+            const char *label;    /* DC_OPEN: NUL-terminated */
+            const char *protocol; /* DC_OPEN: NUL-terminated */
+            int type;             /* DC_OPEN: KVS_DC_* */
+            uint32_t reliability; /* DC_OPEN */
+        } dc;
     } u;
 } kvs_event;
 
@@ -684,6 +752,15 @@ typedef struct kvs_client {
         kvs__mem mem;
         kvs__log log;
         kvs__rng rng;
+        /* peers and the event queue (>>peer-host), the driver (>>drv) */
+        struct kvs__peer_slot *slot[KVS_MAX_PEERS];
+        uint32_t next_id;
+        int rr;     /* the slot whose output goes first */
+        int driver; /* the platform does the I/O */
+        struct kvs__tls_anchors *anchors;
+        uint8_t *q;                 /* the event queue: records, then payloads */
+        size_t q_cap, q_head, q_tail;
+        uint8_t tx[2048];           /* the datagram of the last TRANSMIT event */
     } priv;
 } kvs_client;
 
@@ -942,7 +1019,225 @@ KVS_DEF void kvs_global_set_log(void (*fn)(void *user, int level, int item, cons
                                            int line),
                                 void *user);
 
-/* ==== [12] >>api-posix  the optional POSIX platform (KVS_PLATFORM_POSIX) ==================== */
+/* ==== [12] >>api-peer  peer connections, data channels, the event loop ===================== */
+/* depends on: >>api-client, >>api-events, >>api-cert.  entry points: kvs_peer_*, kvs_dc_*,
+   kvs_client_handle_*, kvs_client_poll, kvs_client_next_timeout, kvs_run_once.
+   A peer connection (kvs_peer_*) is WebRTC's RTCPeerConnection for data channels: ICE (host,
+   server-reflexive and relayed candidates, TURN over UDP / TCP / TLS), DTLS with the SDP
+   fingerprint check, SCTP and data channels, behind an offer / answer API that works with any
+   signaling. Peers live in a client (up to kvs_config.max_peers); every input goes to the
+   client, every output and every happening comes out of kvs_client_poll as a kvs_event.
+
+   Two ways to drive it:
+   - sans-IO: leave the platform's socket callbacks NULL. Open UDP sockets yourself and pass
+     them in kvs_peer_config.sockets; feed datagrams (kvs_client_handle_datagram), TURN stream
+     bytes (kvs_client_handle_stream) and timeouts (kvs_client_handle_timeout); send what the
+     TRANSMIT events say; answer KVS_EV_RESOLVE and KVS_EV_TCP_CONNECT.
+   - driver: give the platform udp_open / udp_send / udp_recv (and tcp_* / resolve /
+     local_addresses for TURN over TCP / TLS and host names; kvs_posix_platform fills them all).
+     kvs_peer_create then opens a UDP socket per local address, kvs_run_once reads every socket,
+     and kvs_client_poll sends, resolves and connects itself: it returns only the events that
+     are news to the application.
+
+   THE INVARIANT: after any input (handle_*, kvs_run_once, kvs_peer_* calls that take a
+   description or a candidate, kvs_dc_send), drain kvs_client_poll until it returns
+   KVS_ERR_AGAIN, then read kvs_client_next_timeout. A handle_* call made while more than a
+   little is still queued returns KVS_ERR_AGAIN and consumes nothing.                           */
+
+/* A STUN or TURN server, as in RTCIceServer (one URL per entry):
+   "stun:host[:port]", "turn:host[:port][?transport=udp|tcp]", "turns:host[:port]". host is a
+   name (resolved through KVS_EV_RESOLVE or the platform), an IPv4 literal or [IPv6]. turns: is
+   verified against kvs_config.trust_anchors_pem with host as the expected name. */
+typedef struct kvs_ice_server {
+    const char *url;        /* NUL-terminated; copied by kvs_peer_create */
+    const char *username;   /* TURN long-term credentials (copied), NULL for STUN */
+    const char *credential;
+} kvs_ice_server;
+
+#define KVS_ICE_POLICY_ALL 0   /* host, server-reflexive and relayed candidates */
+#define KVS_ICE_POLICY_RELAY 1 /* relayed candidates only (RTCIceTransportPolicy "relay") */
+
+#ifndef KVS_PEER_MAX_SOCKETS
+#define KVS_PEER_MAX_SOCKETS 8 /* UDP sockets (host candidates) per peer */
+#endif
+
+typedef struct kvs_peer_config {
+    /* Our DTLS identity (required; borrowed: must outlive the peer). */
+    const kvs_cert *cert;
+    /* STUN and TURN servers (at most 4 of each); the array is read during kvs_peer_create. */
+    const kvs_ice_server *ice_servers;
+    int n_ice_servers;
+    int ice_policy; /* KVS_ICE_POLICY_* */
+    /* sans-IO: the UDP sockets the peer uses and the address each is bound to (a host candidate
+       each, unless ice_policy is RELAY). Driver: leave n_sockets 0 and the driver opens one per
+       address of local_addresses (or, when n_local_addresses is 0, of the platform's
+       local_addresses, link-local ones left out). Sockets the driver opened are closed with the
+       peer; yours stay yours. */
+    const kvs_sock *sockets;
+    const kvs_addr *socket_addresses;
+    int n_sockets;
+    const kvs_addr *local_addresses; /* port 0 = any */
+    int n_local_addresses;
+    /* Data channels: bytes of messages queued or in flight (0 = 1 MiB; kvs_dc_send returns
+       KVS_ERR_AGAIN beyond it, then KVS_EV_DC_BUFFERED_LOW once it drains below half). */
+    uint32_t send_buffer;
+    /* 0 = 30 s: no working candidate pair this long after checks start fails the peer. */
+    kvs_time ice_timeout;
+    void *user; /* returned in every event of this peer (kvs_event.user) */
+} kvs_peer_config;
+
+/* Peer connection states (KVS_EV_PEER_STATE), as RTCPeerConnectionState. */
+typedef enum kvs_peer_state {
+    KVS_PEER_NEW = 0,
+    KVS_PEER_CONNECTING,   /* ICE checks or DTLS handshake under way */
+    KVS_PEER_CONNECTED,    /* DTLS is up over a working pair: channels can open */
+    KVS_PEER_DISCONNECTED, /* consent lost on the selected pair; may come back */
+    KVS_PEER_FAILED,       /* for good: ICE found no pair, DTLS failed (wrong fingerprint), ... */
+    KVS_PEER_CLOSED        /* the SCTP association was shut down or aborted by the peer */
+} kvs_peer_state;
+
+/* Milestones of a connection (kvs_peer_timeline, KVS_EV_PEER_MILESTONE). */
+typedef enum kvs_peer_milestone {
+    KVS_MS_REMOTE_DESCRIPTION = 0, /* the remote offer or answer was taken */
+    KVS_MS_FIRST_CANDIDATE,        /* the first local candidate was gathered */
+    KVS_MS_ICE_CONNECTED,          /* a candidate pair works */
+    KVS_MS_DTLS_CONNECTED,         /* the handshake completed and the fingerprint matched */
+    KVS_MS_SCTP_UP,                /* the SCTP association is established */
+    KVS_MS_FIRST_CHANNEL,          /* the first data channel opened */
+    KVS_MS_COUNT_
+} kvs_peer_milestone;
+
+/* When each milestone was reached (the `now` of the call; 0 = not yet), and creation. */
+typedef struct kvs_peer_timeline {
+    kvs_time created;
+    kvs_time at[KVS_MS_COUNT_];
+} kvs_peer_timeline;
+
+typedef struct kvs_peer_stats {
+    kvs_peer_timeline timeline;
+    kvs_peer_state state;
+    int local_candidates, remote_candidates;
+    int selected_local_type, selected_remote_type; /* KVS_CAND_*, -1 = no pair yet */
+    kvs_addr selected_local, selected_remote;      /* the working pair's addresses */
+    uint32_t channels_open;
+    uint64_t bytes_sent, bytes_received;     /* data channel payload */
+    uint32_t messages_sent, messages_received;
+    uint32_t sctp_retransmissions;
+    kvs_time sctp_srtt;
+} kvs_peer_stats;
+
+#define KVS_CAND_HOST 0
+#define KVS_CAND_SRFLX 1
+#define KVS_CAND_PRFLX 2
+#define KVS_CAND_RELAY 3
+
+/* Data channel types (RFC 8832 5.1): reliability and order. */
+#define KVS_DC_RELIABLE 0x00
+#define KVS_DC_RELIABLE_UNORDERED 0x80
+#define KVS_DC_REXMIT 0x01           /* at most `reliability` retransmissions */
+#define KVS_DC_REXMIT_UNORDERED 0x81
+#define KVS_DC_TIMED 0x02            /* retransmitted for at most `reliability` ms */
+#define KVS_DC_TIMED_UNORDERED 0x82
+#define KVS_DC_ALL 0xffffu           /* KVS_EV_DC_BUFFERED_LOW: the peer's whole send buffer */
+
+typedef struct kvs_dc_config {
+    const char *label;    /* NUL-terminated, up to 128 bytes (may be NULL: "") */
+    const char *protocol; /* NUL-terminated, up to 128 bytes (may be NULL: "") */
+    int type;             /* KVS_DC_* */
+    uint32_t reliability; /* REXMIT: retransmissions; TIMED: milliseconds */
+    int negotiated;       /* 1: no DCEP; the other side creates the same id itself */
+    int id;               /* negotiated: the stream id (0..65534); otherwise -1 = next free */
+} kvs_dc_config;
+
+/* The worst-case heap bytes one peer takes from the client's accountant (its state, SCTP and
+   DTLS buffers, TLS for each turns: server) with cfg's sizes, for budgeting memory_limit; the
+   client adds its event queue once (kvs_client_queue_size). */
+KVS_DEF size_t kvs_peer_memory_size(const kvs_config *client_cfg, const kvs_peer_config *cfg);
+KVS_DEF size_t kvs_client_queue_size(const kvs_config *client_cfg);
+
+/* Create a peer connection. It starts gathering at once (KVS_EV_PEER_CANDIDATE events; an
+   empty line when gathering completes). *out gets its id.
+   Returns: KVS_OK; KVS_ERR_INVALID_ARG (NULL pointers, no certificate, a malformed ICE server
+   URL: log item PEER_CONFIG names it); KVS_ERR_LIMIT (max_peers reached, too many servers or
+   sockets); KVS_ERR_NO_MEMORY; KVS_ERR_IO (driver: no socket could be opened);
+   KVS_ERR_STATE (client not initialised, or called from a callback). */
+KVS_DEF kvs_result kvs_peer_create(kvs_client *c, const kvs_peer_config *cfg, kvs_time now,
+                                   kvs_peer_id *out);
+
+/* Close a peer at once (no more events from it; its memory goes back). */
+KVS_DEF kvs_result kvs_peer_destroy(kvs_client *c, kvs_peer_id p);
+
+/* Write our offer (SDP, CRLF line ends, one data channel section) into out[0..cap) and its
+   length to *len (a NUL follows when there is room). We become the ICE controlling side. The
+   candidates gathered so far are in it (end-of-candidates too once gathering is complete);
+   trickle the later ones. KVS_ERR_BUFFER_TOO_SMALL: 8 KiB always suffices. */
+KVS_DEF kvs_result kvs_peer_create_offer(kvs_client *c, kvs_peer_id p, char *out, size_t cap,
+                                         size_t *len, kvs_time now);
+
+/* Take the remote offer (sdp[0..n)) and write our answer into out (as for offers). The offer
+   must carry a data channel section (m=application ... webrtc-datachannel) and a sha-256
+   fingerprint. Returns KVS_ERR_PARSE (malformed: *err_line, may be NULL, gets the line
+   number), KVS_ERR_UNSUPPORTED (no data channel section, another fingerprint hash),
+   KVS_ERR_STATE (a remote description with another certificate was already taken). */
+KVS_DEF kvs_result kvs_peer_answer(kvs_client *c, kvs_peer_id p, const char *sdp, size_t n,
+                                   char *out, size_t cap, size_t *len, int *err_line,
+                                   kvs_time now);
+
+/* Take the remote answer to our offer. Errors as kvs_peer_answer. */
+KVS_DEF kvs_result kvs_peer_set_answer(kvs_client *c, kvs_peer_id p, const char *sdp, size_t n,
+                                       int *err_line, kvs_time now);
+
+/* A trickled remote candidate: "candidate:..." with or without "a=" (n bytes, no NUL
+   needed); n == 0 (or line NULL) means end-of-candidates. Candidates the agent cannot use
+   (TCP, unresolvable names) are ignored with KVS_OK; a malformed line is KVS_ERR_PARSE. */
+KVS_DEF kvs_result kvs_peer_add_candidate(kvs_client *c, kvs_peer_id p, const char *line,
+                                          size_t n, kvs_time now);
+
+/* sans-IO answers. KVS_EV_RESOLVE: the addresses of the server's host (n 0: not found; the
+   server is then dropped). KVS_EV_TCP_CONNECT: the connected stream socket, or
+   KVS_SOCK_INVALID when the connection failed. */
+KVS_DEF kvs_result kvs_peer_resolved(kvs_client *c, kvs_peer_id p, int server,
+                                     const kvs_addr *addrs, int n, kvs_time now);
+KVS_DEF kvs_result kvs_peer_tcp_connected(kvs_client *c, kvs_peer_id p, int server,
+                                          kvs_sock s, kvs_time now);
+
+KVS_DEF kvs_result kvs_peer_stats_get(const kvs_client *c, kvs_peer_id p, kvs_peer_stats *out);
+
+/* Open a data channel (after KVS_PEER_CONNECTED; *id gets its stream id). The open event
+   follows when the peer acknowledges (at once for negotiated channels). KVS_ERR_STATE before
+   the SCTP association is up. */
+KVS_DEF kvs_result kvs_dc_open(kvs_client *c, kvs_peer_id p, const kvs_dc_config *cfg,
+                               uint16_t *id);
+/* Send a message (binary 0: text, UTF-8 the caller's business). KVS_ERR_AGAIN: the send buffer
+   is full (wait for KVS_EV_DC_BUFFERED_LOW); KVS_ERR_TOO_LARGE: over the negotiated
+   max-message-size; KVS_ERR_NOT_FOUND: no such open channel. */
+KVS_DEF kvs_result kvs_dc_send(kvs_client *c, kvs_peer_id p, uint16_t id, const void *data,
+                               size_t n, int binary);
+/* Close a channel (stream reset); KVS_EV_DC_CLOSE follows when both directions are closed. */
+KVS_DEF kvs_result kvs_dc_close(kvs_client *c, kvs_peer_id p, uint16_t id);
+
+/* Inputs. A datagram that arrived on socket s from `from`; stream bytes that arrived on the
+   stream socket s (TURN over TCP / TLS); timers. KVS_ERR_NOT_FOUND: s belongs to no peer (the
+   bytes are dropped); KVS_ERR_AGAIN: drain kvs_client_poll first (nothing consumed). */
+KVS_DEF kvs_result kvs_client_handle_datagram(kvs_client *c, kvs_sock s, const kvs_addr *from,
+                                              const void *data, size_t n, kvs_time now);
+KVS_DEF kvs_result kvs_client_handle_stream(kvs_client *c, kvs_sock s, const void *data,
+                                            size_t n, kvs_time now);
+KVS_DEF kvs_result kvs_client_handle_timeout(kvs_client *c, kvs_time now);
+
+/* The next event: KVS_OK with *ev filled (pointers inside stay valid until the next kvs_* call
+   on the client), or KVS_ERR_AGAIN when nothing is due now. */
+KVS_DEF kvs_result kvs_client_poll(kvs_client *c, kvs_time now, kvs_event *ev);
+
+/* When to call kvs_client_handle_timeout (or kvs_run_once) next; KVS_TIME_NEVER when idle. */
+KVS_DEF kvs_time kvs_client_next_timeout(const kvs_client *c);
+
+/* Driver: read every socket of every peer through the platform (as long as the event queue
+   has room), then run the timers. Drain kvs_client_poll afterwards; wait for the sockets until
+   kvs_client_next_timeout (kvs_posix_wait on POSIX). */
+KVS_DEF kvs_result kvs_run_once(kvs_client *c, kvs_time now);
+
+/* ==== [13] >>api-posix  the optional POSIX platform (KVS_PLATFORM_POSIX) ==================== */
 /* depends on: >>api-platform.  entry points: kvs_posix_*                                         */
 
 #if KVS_PLATFORM_POSIX
@@ -988,7 +1283,7 @@ KVS_DEF int kvs_posix_local_addresses(void *user, kvs_addr *out, int max);
 KVS_DEF void kvs_posix_log(void *user, int level, int item, const char *msg, int line);
 #endif
 
-/* ==== [13] >>api-testing  test hooks (KVS_TESTING only) =================================== */
+/* ==== [14] >>api-testing  test hooks (KVS_TESTING only) =================================== */
 /* depends on: >>api-client.  entry points: kvs_testing_*                                         */
 
 #if KVS_TESTING
@@ -1017,7 +1312,7 @@ KVS_DEF void kvs_testing_fail_alloc(kvs_client *c, uint32_t n);
 #if defined(KVSWEBRTC_IMPLEMENTATION) && !defined(KVSWEBRTC_IMPLEMENTATION_INCLUDED)
 #define KVSWEBRTC_IMPLEMENTATION_INCLUDED
 
-/* ==== [14] >>prelude  config checks, libc macros, KVS_ASSERT, byte order, bounded cursors ==== */
+/* ==== [15] >>prelude  config checks, libc macros, KVS_ASSERT, byte order, bounded cursors ==== */
 /* depends on: the public half.  entry points: none.
    The cursors are the only way parsers read and serialisers write:
    - kvs__rd {p, end, err}: every read checks the bounds; the first overrun sets err, which then
@@ -1376,7 +1671,7 @@ KVS_PRIVATE kvs_result kvs__wr_result_str(kvs__wr *w, size_t *out_len) {
     return r;
 }
 
-/* ==== [15] >>util  hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses =============== */
+/* ==== [16] >>util  hex, CRC-32, CRC-32c, percent-encoding, dates, IP addresses =============== */
 /* depends on: >>prelude.  entry points: kvs_addr_* and kvs_version go through >>api.
    - CRC-32 is the ISO-HDLC / zlib CRC (reflected 0x04C11DB7) that STUN FINGERPRINT (RFC 8489
      section 14.7) XORs with 0x5354554e; CRC-32c is the Castagnoli CRC of SCTP (RFC 4960 appendix B,
@@ -2022,7 +2317,7 @@ KVS_PRIVATE int kvs__util_addr_is_link_local(const kvs_addr *a) {
     return a->family == KVS_AF_INET6 && a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80;
 }
 
-/* ==== [16] >>log  log items, level ceiling, bounded formatting ============================== */
+/* ==== [17] >>log  log items, level ceiling, bounded formatting ============================== */
 /* depends on: >>prelude.  entry points: kvs_result_str, kvs_log_item_str, kvs_log_level_str (via
    >>api).
    Sections log through a kvs__log context lent by the client (NULL: nothing is logged or
@@ -2197,7 +2492,7 @@ KVS_PRIVATE void kvs__log_hexdump(kvs__log *lg, int item, const void *p, size_t 
 #endif
 }
 
-/* ==== [17] >>mem  the per-client memory accountant ========================================== */
+/* ==== [18] >>mem  the per-client memory accountant ========================================== */
 /* depends on: >>prelude, >>log.  entry points: kvs_client_memory_stats (via >>api).
    Every allocation of a client goes through kvs__mem_alloc: the platform allocator (default
    malloc/free unless KVS_NO_MALLOC) behind a small header that records the size, so the accountant
@@ -2325,7 +2620,7 @@ KVS_PRIVATE void kvs__mem_free(kvs__mem *m, void *p) {
         --*m->guard;
 }
 
-/* ==== [18] >>crypto  BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG == */
+/* ==== [19] >>crypto  BearSSL glue: SHA-1, SHA-256, HMAC, constant-time compare, zeroize, RNG == */
 /* depends on: >>prelude, >>util (dates, hex), >>log, BearSSL.  entry points: kvs_cert_*,
    kvs_fingerprint_* (certificates, at the end of the section); the rest serves every secured
    section.
@@ -3491,7 +3786,7 @@ KVS__API void kvs_cert_clear(kvs_cert *c) {
         kvs__crypto_zero(c, sizeof *c);
 }
 
-/* ==== [19] >>json  allocation-free JSON token reader and JSON writer ==================== */
+/* ==== [20] >>json  allocation-free JSON token reader and JSON writer ==================== */
 /* depends on: >>prelude (kvs__wr), >>util (kvs__util_hex_val, kvs__util_lower).
    entry points: none (the KVS REST answers and signaling messages go through it).
    RFC 8259, strict. The reader is a pull tokenizer over a length-counted buffer: it never
@@ -4421,7 +4716,7 @@ KVS_PRIVATE kvs_result kvs__json_wr_finish(kvs__json_wr *j, size_t *out_len) {
     return kvs__wr_result(&j->w, out_len);
 }
 
-/* ==== [20] >>b64  base64 (RFC 4648 section 4) ============================================= */
+/* ==== [21] >>b64  base64 (RFC 4648 section 4) ============================================= */
 /* depends on: >>prelude.  entry points: none (KVS signaling payloads, certificates).
    Standard alphabet A-Z a-z 0-9 + /. The encoder always pads with '='. The decoder is strict and
    canonical: only alphabet characters (no whitespace, no URL alphabet); padding may be present
@@ -4523,7 +4818,7 @@ KVS_PRIVATE kvs_result kvs__b64_decode(const char *s, size_t n, kvs__wr *w) {
     return KVS_OK;
 }
 
-/* ==== [21] >>dtls  DTLS 1.2 for WebRTC (RFC 6347, RFC 5764, RFC 7627) ====================== */
+/* ==== [22] >>dtls  DTLS 1.2 for WebRTC (RFC 6347, RFC 5764, RFC 7627) ====================== */
 /* depends on: >>prelude, >>log, >>mem, >>crypto.  entry points: none yet (the peer drives it).
    A sans-IO DTLS 1.2 endpoint, client or server, for the WebRTC profile: datagrams go in
    (kvs__dtls_input), datagrams come out (kvs__dtls_output), and kvs__dtls_deadline says when
@@ -5109,7 +5404,7 @@ KVS_PRIVATE kvs_result kvs__dtls_export(const kvs__dtls *d, const char *label, u
     return KVS_OK;
 }
 
-/* ==== [22] >>dtls-hs  DTLS 1.2 handshake: messages both ways, reassembly, input, lifecycle ==== */
+/* ==== [23] >>dtls-hs  DTLS 1.2 handshake: messages both ways, reassembly, input, lifecycle ==== */
 /* depends on: >>dtls.  entry points: none yet (the peer drives it).
    The second half of the DTLS endpoint (see the >>dtls banner for what is implemented): the
    messages of both roles, the order they must come in, reassembly of the peer's fragments, the
@@ -6258,7 +6553,7 @@ KVS_PRIVATE void kvs__dtls_close(kvs__dtls *d) {
     kvs__dtls_hs_free(d);
 }
 
-/* ==== [23] >>srtp  SRTP over libsrtp2: DTLS-SRTP keys, protect and unprotect in place ===== */
+/* ==== [24] >>srtp  SRTP over libsrtp2: DTLS-SRTP keys, protect and unprotect in place ===== */
 /* depends on: >>prelude (byte order, KVS_ASSERT), >>log, >>crypto (kvs__crypto_zero), libsrtp2.
    entry points: kvs_global_init, kvs_global_shutdown, kvs_global_set_log (defined here); the
    kvs__srtp_* functions serve the peer layer (the profiles to hand to >>dtls for use_srtp, the
@@ -6768,7 +7063,7 @@ KVS_PRIVATE kvs_result kvs__srtp_unprotect_rtcp(kvs__srtp *s, uint8_t *pkt, size
     return kvs__srtp_unprotect(s, pkt, len, out_len, 1);
 }
 
-/* ==== [24] >>sctp  SCTP for data channels (RFC 4960 subset over DTLS, RFC 8261) ============== */
+/* ==== [25] >>sctp  SCTP for data channels (RFC 4960 subset over DTLS, RFC 8261) ============== */
 /* depends on: >>prelude, >>util (CRC-32c), >>log, >>mem, >>crypto.  entry points: none yet (the
    peer drives it, >>dcep sits on top).
    A sans-IO SCTP association as WebRTC data channels use it: packets in (kvs__sctp_input, the
@@ -6952,7 +7247,7 @@ typedef struct kvs__sctp {
     uint32_t peer_cum;           /* the peer's cumulative ack (last acked TSN) */
     uint32_t adv_peer_ack;       /* advanced peer ack point (RFC 3758) */
     uint32_t cwnd, ssthresh, partial_acked, flight, peer_rwnd;
-    uint32_t queued_bytes;       /* payload bytes queued or in flight */
+    uint32_t queued_bytes;       /* bytes queued or in flight, chunk headers included */
     uint32_t next_msg;
     int in_recovery;
     uint32_t recovery_tsn;       /* fast recovery exit point */
@@ -7398,7 +7693,7 @@ KVS_PRIVATE void kvs__sctp_on_cookie_echo(kvs__sctp *s, const uint8_t *ck, size_
                         kvs__get_u16(ck + 28), kvs__get_u16(ck + 30));
 }
 
-/* ==== [25] >>sctp-data  SCTP data transfer: DATA, SACK, congestion control, FORWARD-TSN ===== */
+/* ==== [26] >>sctp-data  SCTP data transfer: DATA, SACK, congestion control, FORWARD-TSN ===== */
 /* depends on: >>sctp.  entry points: none (kvs__sctp_send and the rest serve the peer and
    >>dcep). The receiver's TSN window, reassembly and delivery, SACK; the sender's queue,
    retransmission (T3, fast retransmit), cwnd / ssthresh and partial reliability.               */
@@ -7783,7 +8078,8 @@ KVS_PRIVATE kvs_result kvs__sctp_send(kvs__sctp *s, uint16_t sid, uint32_t ppid,
         return n == 0 ? KVS_ERR_INVALID_ARG : KVS_ERR_LIMIT;
     if (s->state == KVS__SCTP_CLOSED || s->state >= KVS__SCTP_SHUTDOWN_PENDING || s->shutdown_wanted)
         return KVS_ERR_STATE;
-    if (s->queued_bytes + n > s->cfg.send_buffer) {
+    /* the chunk headers count too: the buffer bounds the memory, whatever the message sizes */
+    if (s->queued_bytes + n + (n + maxp - 1) / maxp * sizeof(kvs__sctp_chunk) > s->cfg.send_buffer) {
         s->low_armed = 1;
         return KVS_ERR_AGAIN;
     }
@@ -7827,7 +8123,7 @@ KVS_PRIVATE kvs_result kvs__sctp_send(kvs__sctp *s, uint16_t sid, uint32_t ppid,
     else
         s->q_head = head;
     s->q_tail = tail;
-    s->queued_bytes += (uint32_t)n;
+    s->queued_bytes += (uint32_t)(n + (n + maxp - 1) / maxp * sizeof(kvs__sctp_chunk));
     st->buffered += (uint32_t)n;
     s->st.messages_sent++;
     s->st.bytes_sent += n;
@@ -7854,7 +8150,7 @@ KVS_PRIVATE uint32_t kvs__sctp_buffered(kvs__sctp *s, uint16_t sid) {
 /* A chunk leaves the sender's books (acknowledged or abandoned for good). */
 KVS_PRIVATE void kvs__sctp_forget(kvs__sctp *s, kvs__sctp_chunk *c) {
     kvs__sctp_stream *st = kvs__sctp_stream_get(s, c->sid, 0);
-    s->queued_bytes -= c->len;
+    s->queued_bytes -= (uint32_t)(c->len + sizeof *c);
     if (st)
         st->buffered -= c->len;
     kvs__mem_free(s->mem, c);
@@ -8221,7 +8517,7 @@ KVS_PRIVATE void kvs__sctp_t3_expired(kvs__sctp *s, kvs_time now) {
     s->t3 = now + s->rto;
 }
 
-/* ==== [26] >>sctp-io  SCTP stream reset, shutdown, packet input and output, timers ========== */
+/* ==== [27] >>sctp-io  SCTP stream reset, shutdown, packet input and output, timers ========== */
 /* depends on: >>sctp, >>sctp-data.  entry points: none (kvs__sctp_input / output / deadline /
    timeout / reset_stream / shutdown serve the peer and >>dcep).                                  */
 
@@ -8797,7 +9093,7 @@ KVS_PRIVATE void kvs__sctp_timeout(kvs__sctp *s, kvs_time now) {
     }
 }
 
-/* ==== [27] >>dcep  data channels: DCEP (RFC 8832) over SCTP, RFC 8831 ======================= */
+/* ==== [28] >>dcep  data channels: DCEP (RFC 8832) over SCTP, RFC 8831 ======================= */
 /* depends on: >>sctp, >>sctp-data, >>sctp-io.  entry points: none yet (the peer drives it).
    Data channels on one SCTP association. Implemented:
    - DATA_CHANNEL_OPEN for every channel type (reliable, partial reliable by retransmissions or
@@ -8830,13 +9126,7 @@ KVS_PRIVATE void kvs__sctp_timeout(kvs__sctp *s, kvs_time now) {
 #define KVS__DCEP_MSG_ACK 0x02
 #define KVS__DCEP_MSG_OPEN 0x03
 
-/* channel types (RFC 8832 5.1) */
-#define KVS_DC_RELIABLE 0x00
-#define KVS_DC_RELIABLE_UNORDERED 0x80
-#define KVS_DC_REXMIT 0x01
-#define KVS_DC_REXMIT_UNORDERED 0x81
-#define KVS_DC_TIMED 0x02
-#define KVS_DC_TIMED_UNORDERED 0x82
+/* channel types: KVS_DC_* (>>api-peer) */
 
 #define KVS__DC_FREE 0
 #define KVS__DC_OPENING 1 /* we sent OPEN, no ACK yet (we may already send) */
@@ -9173,7 +9463,7 @@ KVS_PRIVATE void kvs__dcep_on_down(kvs__dcep *d) {
     }
 }
 
-/* ==== [28] >>tls  TLS 1.2 client over BearSSL: trust anchors, SNI, host name check ========== */
+/* ==== [29] >>tls  TLS 1.2 client over BearSSL: trust anchors, SNI, host name check ========== */
 /* depends on: >>prelude, >>util (dates, IPv4 literals), >>log, >>mem, >>crypto (PEM object
    names, RNG, zeroize), BearSSL.  entry points: none yet (the signaling client's HTTPS and WSS,
    and TURN over TLS on port 443, will drive it).
@@ -9989,7 +10279,7 @@ KVS_PRIVATE void kvs__tls_close(kvs__tls *t) {
     kvs__tls_update(t);
 }
 
-/* ==== [29] >>stun  STUN (RFC 8489): parse, build, integrity, fingerprint, transactions ======= */
+/* ==== [30] >>stun  STUN (RFC 8489): parse, build, integrity, fingerprint, transactions ======= */
 /* depends on: >>prelude (cursors), >>util (CRC-32), >>crypto (HMAC-SHA1/SHA-256, MD5, random).
    entry points: none (>>turn and >>ice use it).
    - kvs__stun_parse checks a whole message (header, cookie, length, every attribute inside the
@@ -10534,7 +10824,7 @@ KVS_PRIVATE int kvs__stun_txn_match(const kvs__stun_txn *t, const kvs__stun_msg 
            KVS_MEMCMP(t->txid, m->txid, 12) == 0;
 }
 
-/* ==== [30] >>turn  TURN client (RFC 8656) over UDP, TCP, TLS: allocation, peers, channels = */
+/* ==== [31] >>turn  TURN client (RFC 8656) over UDP, TCP, TLS: allocation, peers, channels = */
 /* depends on: >>stun.  entry points: none (>>ice drives it).
    One kvs__turn is one allocation on one TURN server, reached over UDP or over a byte stream
    (TCP, or TLS: the caller runs >>tls and hands this object the plaintext). It is sans-IO:
@@ -11252,7 +11542,7 @@ KVS_PRIVATE void kvs__turn_stream_input(kvs__turn *t, const uint8_t *p, size_t n
     }
 }
 
-/* ==== [31] >>ice  ICE agent (RFC 8445, 8838, 7675): candidates, pairs, SDP candidate lines ====== */
+/* ==== [32] >>ice  ICE agent (RFC 8445, 8838, 7675): candidates, pairs, SDP candidate lines ====== */
 /* depends on: >>stun, >>turn.  entry points: none yet (the peer drives it).
    A sans-IO ICE agent for one component (BUNDLE + rtcp-mux: WebRTC needs no other), both roles.
    The caller owns the sockets: it registers each UDP socket with the address it is bound to
@@ -11857,7 +12147,7 @@ KVS_PRIVATE void kvs__ice_turn_state(void *ctx, int state, kvs_result why) {
     }
     kvs__ice_check_gathering(a);
 }
-/* ==== [32] >>ice-check  ICE checks: pairs, STUN in and out, nomination, consent, timers ========= */
+/* ==== [33] >>ice-check  ICE checks: pairs, STUN in and out, nomination, consent, timers ========= */
 /* depends on: >>ice.  entry points: none yet (the peer drives it). */
 
 /* --- pairs ------------------------------------------------------------------------------------ */
@@ -12809,7 +13099,7 @@ KVS_PRIVATE kvs_result kvs__ice_send(kvs__ice *a, const uint8_t *p, size_t n, kv
                              cap, r, len);
 }
 
-/* ==== [33] >>sdp  SDP offers and answers (RFC 8866, JSEP RFC 8829): parse, write ============ */
+/* ==== [34] >>sdp  SDP offers and answers (RFC 8866, JSEP RFC 8829): parse, write ============ */
 /* depends on: >>prelude (kvs__wr), >>util, >>crypto (fingerprints), >>ice (candidate lines).
    entry points: none yet (the peer drives it).
    Parser (kvs__sdp_parse): one pass over the caller's text, no allocation, no copies: every string
@@ -13661,7 +13951,7 @@ KVS_PRIVATE kvs_result kvs__sdp_write_answer(const kvs__sdp *o, const kvs__sdp_l
     return kvs__wr_result_str(&w, out_len);
 }
 
-/* ==== [34] >>peer  one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline ========== */
+/* ==== [35] >>peer  one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline ========== */
 /* depends on: >>ice, >>ice-check, >>dtls, >>sctp, >>dcep.  entry points: none yet (the public
    kvs_peer API and the SDP offer / answer build on it).
    The transport stack of one WebRTC peer connection, sans-IO, independent of any signaling:
@@ -13698,6 +13988,7 @@ typedef struct kvs__peer_cb {
     void (*open)(void *ctx, uint16_t sid);
     void (*message)(void *ctx, uint16_t sid, const uint8_t *p, size_t n, int binary);
     void (*closed)(void *ctx, uint16_t sid);
+    void (*buffered_low)(void *ctx); /* the SCTP send buffer drained below half */
 } kvs__peer_cb;
 
 typedef struct kvs__peer {
@@ -13711,6 +14002,7 @@ typedef struct kvs__peer {
     kvs__sctp sctp;
     kvs__dcep dcep;
     int dtls_client, dtls_started, sctp_started, failed;
+    int servers_pending; /* ICE servers still being resolved / connected: gathering goes on */
     uint8_t remote_fp[32];
     int have_fp;
     kvs_time now;
@@ -13795,6 +14087,12 @@ KVS_PRIVATE void kvs__peer_sctp_msg(void *ctx, uint16_t sid, uint32_t ppid, cons
 KVS_PRIVATE void kvs__peer_sctp_reset(void *ctx, uint16_t sid) {
     kvs__peer *p = (kvs__peer *)ctx;
     kvs__dcep_on_reset(&p->dcep, sid);
+}
+
+KVS_PRIVATE void kvs__peer_sctp_low(void *ctx) {
+    kvs__peer *p = (kvs__peer *)ctx;
+    if (p->cb.buffered_low)
+        p->cb.buffered_low(p->cb.ctx);
 }
 
 KVS_PRIVATE void kvs__peer_dc_open(void *ctx, uint16_t sid) {
@@ -13909,6 +14207,7 @@ KVS_PRIVATE void kvs__peer_start(kvs__peer *p, int on_record) {
     sc.down = kvs__peer_sctp_down;
     sc.message = kvs__peer_sctp_msg;
     sc.stream_reset = kvs__peer_sctp_reset;
+    sc.buffered_low = kvs__peer_sctp_low;
     if (!p->cfg.sctp.mtu)
         p->cfg.sctp.mtu = p->cfg.mtu - 40; /* DTLS 1.2 record: header 13, nonce 8, tag 16 */
     if (kvs__sctp_init(&p->sctp, &p->cfg.sctp, &sc, p->rng, p->log, p->mem, p->now) != KVS_OK) {
@@ -14015,6 +14314,8 @@ KVS_PRIVATE kvs_result kvs__peer_apply(kvs__peer *p, const kvs__sdp *s, int we_o
     /* the answerer is active unless the offer said active (JSEP); an answer's passive makes us,
        the offerer, the client */
     dtls_client = we_offered ? s->tr.setup == KVS__SDP_SETUP_PASSIVE : s->tr.setup != KVS__SDP_SETUP_ACTIVE;
+    if (!p->have_fp)
+        p->ice.cfg.controlling = we_offered; /* the offerer controls (RFC 8445 6.1.1) */
     r = kvs__peer_set_remote(p, s->tr.ufrag.p, s->tr.ufrag.n, s->tr.pwd.p, s->tr.pwd.n, s->tr.fingerprint,
                              dtls_client, now);
     if (r != KVS_OK)
@@ -14057,12 +14358,14 @@ KVS_PRIVATE kvs_result kvs__peer_describe(kvs__peer *p, const kvs__sdp *offer, c
     l.max_message_size = p->cfg.sctp.max_message;
     l.cand = cands;
     l.ncand = nc;
-    l.end_of_candidates = p->ice.gathering_done;
+    l.end_of_candidates = p->ice.gathering_done && !p->servers_pending;
     return offer ? kvs__sdp_write_answer(offer, &l, out, cap, len) : kvs__sdp_write_offer(&l, out, cap, len);
 }
 
 /* We offer: our offer into out. */
 KVS_PRIVATE kvs_result kvs__peer_create_offer(kvs__peer *p, char *out, size_t cap, size_t *len) {
+    if (!p->have_fp)
+        p->ice.cfg.controlling = 1;
     return kvs__peer_describe(p, NULL, out, cap, len);
 }
 
@@ -14125,7 +14428,7 @@ KVS_PRIVATE kvs_result kvs__peer_close_channel(kvs__peer *p, uint16_t sid) {
     return kvs__dcep_close(&p->dcep, sid);
 }
 
-/* ==== [35] >>client  the client object: platform, configuration, accounting ================== */
+/* ==== [36] >>client  the client object: platform, configuration, accounting ================== */
 /* depends on: >>log, >>mem, >>crypto.  entry points: kvs_client_init, kvs_client_deinit,
    kvs_config_resolve (via >>api).
    The client owns the copied platform and lends its sections three contexts: the log (items,
@@ -14150,6 +14453,10 @@ KVS_PRIVATE kvs_result kvs__client_config_resolve(const kvs_config *in, kvs_conf
         c.max_peers = KVS_MAX_PEERS;
     if (c.mtu == 0)
         c.mtu = KVS__CLIENT_DEFAULT_MTU;
+    if (c.max_message_size == 0)
+        c.max_message_size = 256u * 1024u;
+    if (c.max_message_size < 1024u || c.max_message_size > (16u << 20) || (!c.trust_anchors_pem && c.trust_anchors_len))
+        return KVS_ERR_INVALID_ARG;
     if (c.log_level < KVS_LOG_ERROR || c.log_level > KVS_LOG_TRACE || c.max_peers < 1 ||
         c.max_peers > KVS_MAX_PEERS || c.mtu < KVS__CLIENT_MIN_MTU || c.mtu > KVS__CLIENT_MAX_MTU)
         return KVS_ERR_INVALID_ARG;
@@ -14193,6 +14500,20 @@ KVS_PRIVATE kvs_result kvs__client_init(kvs_client *c, const kvs_config *cfg, co
     if (r != KVS_OK)
         return kvs__client_fail(c, r);
     kvs__crypto_rng_init(&c->priv.rng, &c->priv.pf, &c->priv.in_callback, &c->priv.log);
+    c->priv.driver = pf->udp_open && pf->udp_send && pf->udp_recv && pf->sock_close;
+    if (c->priv.cfg.trust_anchors_pem) {
+        c->priv.anchors = (kvs__tls_anchors *)kvs__mem_alloc(&c->priv.mem, sizeof *c->priv.anchors);
+        r = c->priv.anchors ? kvs__tls_anchors_parse(c->priv.anchors, &c->priv.mem, &c->priv.log,
+                                                     c->priv.cfg.trust_anchors_pem, c->priv.cfg.trust_anchors_len)
+                            : KVS_ERR_NO_MEMORY;
+        c->priv.cfg.trust_anchors_pem = NULL; /* parsed: the text is not kept */
+        if (r != KVS_OK) {
+            KVS__LOG_ERROR(&c->priv.log, CLIENT_ANCHORS);
+            if (c->priv.anchors)
+                kvs__mem_free(&c->priv.mem, c->priv.anchors);
+            return kvs__client_fail(c, r);
+        }
+    }
     c->priv.magic = KVS__CLIENT_MAGIC;
     KVS__LOGF_INFO(&c->priv.log, CLIENT_INIT, "kvswebrtc %s, max_peers %d, mtu %d, memory limit %lu",
                    KVS_VERSION_STRING, c->priv.cfg.max_peers, c->priv.cfg.mtu,
@@ -14200,7 +14521,14 @@ KVS_PRIVATE kvs_result kvs__client_init(kvs_client *c, const kvs_config *cfg, co
     return KVS_OK;
 }
 
+/* The peers are gone already (kvs_client_deinit frees them first). */
 KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
+    if (c->priv.q)
+        kvs__mem_free(&c->priv.mem, c->priv.q);
+    if (c->priv.anchors) {
+        kvs__tls_anchors_free(c->priv.anchors);
+        kvs__mem_free(&c->priv.mem, c->priv.anchors);
+    }
     if (c->priv.mem.st.current) {
         KVS__LOGF_WARN(&c->priv.log, MEM_LEAK, "%lu bytes", (unsigned long)c->priv.mem.st.current);
     }
@@ -14208,7 +14536,852 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
     KVS_MEMSET(c, 0, sizeof *c);
 }
 
-/* ==== [36] >>api  public entry points: validate arguments, then call the sections ============ */
+/* ==== [37] >>peer-host  peers inside the client: sockets, ICE servers, events, the queue ====== */
+/* depends on: >>peer, >>client, >>turn (URIs), >>tls (anchors).  entry points: kvs_peer_*,
+   kvs_dc_*, kvs_client_handle_*, kvs_client_poll, kvs_client_next_timeout (via >>api).
+   A slot wraps one kvs__peer with what the public API adds: its id, its sockets (ICE's socket
+   index i is sock[i]), its ICE servers on their way from URL to the agent (name resolution and
+   TCP connection are the application's, or the driver's, through events), its state for
+   KVS_EV_PEER_STATE, and the milestones already reported. Everything the layers report becomes
+   a record in the client's event queue; kvs_client_poll hands the records out first and then
+   pulls the peers' datagrams, round robin.
+
+   The queue holds one SCTP receive window of messages (kvs_config.max_message_size + 64 KiB)
+   plus a record per TSN of the window: an input is refused (KVS_ERR_AGAIN) unless that much is
+   free, so what one datagram delivers always fits and nothing is ever dropped.                */
+
+#define KVS__SRV_UNUSED 0
+#define KVS__SRV_RESOLVE 1    /* a host name to resolve */
+#define KVS__SRV_RESOLVING 2  /* KVS_EV_RESOLVE is out */
+#define KVS__SRV_CONNECT 3    /* TCP / TLS: to connect */
+#define KVS__SRV_CONNECTING 4 /* KVS_EV_TCP_CONNECT is out */
+#define KVS__SRV_STARTED 5    /* handed to the ICE agent */
+#define KVS__SRV_DROPPED 6
+
+#define KVS__PEER_HOST_MAX 255     /* bytes of an ICE server's host name */
+#define KVS__PEER_USER_MAX 511     /* bytes of a TURN user name (KVS: ~150) */
+#define KVS__PEER_PASS_MAX 255     /* bytes of a TURN credential */
+#define KVS__PEER_STREAM_BUF 16384 /* driver: stream bytes a slow TCP socket may owe */
+#define KVS__Q_REC 32u             /* bytes of a queue record header */
+#define KVS__Q_SLACK (2048u * (KVS__Q_REC + 8u) + 8192u) /* records of one window, small events */
+
+typedef struct kvs__peer_srv {
+    char host[KVS__PEER_HOST_MAX + 1];
+    char user[KVS__PEER_USER_MAX + 1];
+    char pass[KVS__PEER_PASS_MAX + 1];
+    kvs_addr addr;
+    uint16_t port;
+    uint8_t state, transport, is_turn;
+    int ice;         /* TURN: the agent's server index (for streams, the route's sock) */
+    kvs_sock stream; /* TCP / TLS: the connected socket */
+    uint8_t *pend;   /* driver: stream bytes the socket has not taken yet */
+    size_t npend;
+} kvs__peer_srv;
+
+typedef struct kvs__peer_slot {
+    kvs_client *c;
+    uint32_t id;
+    void *user;
+    int state; /* kvs_peer_state */
+    int eoc_sent;
+    unsigned milestones; /* bit per kvs_peer_milestone already reported */
+    int nsock;
+    kvs_sock sock[KVS_PEER_MAX_SOCKETS];
+    kvs_addr sock_addr[KVS_PEER_MAX_SOCKETS];
+    uint8_t sock_ours[KVS_PEER_MAX_SOCKETS]; /* opened by the driver: closed with the peer */
+    kvs__peer_srv srv[2 * KVS_ICE_MAX_SERVERS];
+    int nsrv;
+    kvs__peer peer;
+} kvs__peer_slot;
+
+/* --- the event queue ------------------------------------------------------------------------- */
+
+/* Queue record: type, id, peer, a, b, t, payload length; the payload follows, padded to 8. */
+KVS_PRIVATE size_t kvs__peer_q_used(const kvs_client *c) {
+    return c->priv.q_tail - c->priv.q_head;
+}
+
+/* Room for `need` more bytes at the tail (compacting), or 0. */
+KVS_PRIVATE int kvs__peer_q_room(kvs_client *c, size_t need) {
+    size_t used = kvs__peer_q_used(c);
+    if (!c->priv.q)
+        return 0;
+    if (c->priv.q_cap - c->priv.q_tail < need && c->priv.q_head) {
+        KVS_MEMMOVE(c->priv.q, c->priv.q + c->priv.q_head, used);
+        c->priv.q_head = 0;
+        c->priv.q_tail = used;
+    }
+    return c->priv.q_cap - c->priv.q_tail >= need;
+}
+
+KVS_PRIVATE void kvs__peer_q_push(kvs__peer_slot *sl, int type, uint16_t id, int32_t a, uint32_t b, kvs_time t,
+                                  const void *p1, size_t n1, const void *p2, size_t n2) {
+    kvs_client *c = sl->c;
+    size_t len = n1 + n2, need = KVS__Q_REC + ((len + 7u) & ~(size_t)7u);
+    uint8_t *r;
+    if (!kvs__peer_q_room(c, need)) {
+        /* only when the application broke the invariant (inputs refuse to run without room) */
+        KVS__LOGF_ERROR(&c->priv.log, PEER_STATE, "peer %lu: event queue full, event %d lost",
+                        (unsigned long)sl->id, type);
+        return;
+    }
+    r = c->priv.q + c->priv.q_tail;
+    KVS_MEMSET(r, 0, KVS__Q_REC);
+    kvs__put_u16(r, (uint16_t)type);
+    kvs__put_u16(r + 2, id);
+    kvs__put_u32(r + 4, sl->id);
+    kvs__put_u32(r + 8, (uint32_t)a);
+    kvs__put_u32(r + 12, b);
+    kvs__put_u32(r + 16, (uint32_t)(t >> 32));
+    kvs__put_u32(r + 20, (uint32_t)t);
+    kvs__put_u32(r + 24, (uint32_t)len);
+    if (n1)
+        KVS_MEMCPY(r + KVS__Q_REC, p1, n1);
+    if (n2)
+        KVS_MEMCPY(r + KVS__Q_REC + n1, p2, n2);
+    c->priv.q_tail += need;
+}
+
+KVS_PRIVATE kvs__peer_slot *kvs__peer_find(const kvs_client *c, uint32_t id) {
+    int i;
+    for (i = 0; i < KVS_MAX_PEERS; i++)
+        if (c->priv.slot[i] && c->priv.slot[i]->id == id)
+            return c->priv.slot[i];
+    return NULL;
+}
+
+/* The oldest record as an event (its pointers into the queue stay until the next push). */
+KVS_PRIVATE int kvs__peer_q_pop(kvs_client *c, kvs_event *ev) {
+    const uint8_t *r, *pl;
+    kvs__peer_slot *sl;
+    size_t len;
+    int32_t a;
+    uint32_t b;
+    if (c->priv.q_head == c->priv.q_tail)
+        return 0;
+    r = c->priv.q + c->priv.q_head;
+    pl = r + KVS__Q_REC;
+    len = kvs__get_u32(r + 24);
+    a = (int32_t)kvs__get_u32(r + 8);
+    b = kvs__get_u32(r + 12);
+    c->priv.q_head += KVS__Q_REC + ((len + 7u) & ~(size_t)7u);
+    KVS_MEMSET(ev, 0, sizeof *ev);
+    ev->type = (kvs_event_type)kvs__get_u16(r);
+    ev->peer.id = kvs__get_u32(r + 4);
+    sl = kvs__peer_find(c, ev->peer.id);
+    ev->user = sl ? sl->user : NULL;
+    switch (ev->type) {
+    case KVS_EV_RESOLVE:
+        ev->u.resolve.host = (const char *)pl;
+        ev->u.resolve.port = (uint16_t)b;
+        ev->u.resolve.server = a;
+        break;
+    case KVS_EV_TCP_CONNECT:
+        KVS_MEMCPY(&ev->u.tcp_connect.to, pl, sizeof(kvs_addr));
+        ev->u.tcp_connect.server = a;
+        break;
+    case KVS_EV_PEER_CANDIDATE:
+        ev->u.candidate.line = (const char *)pl;
+        ev->u.candidate.len = len ? len - 1 : 0;
+        break;
+    case KVS_EV_PEER_STATE:
+        ev->u.state.state = a;
+        ev->u.state.result = (kvs_result)(int32_t)b;
+        break;
+    case KVS_EV_PEER_MILESTONE:
+        ev->u.milestone.which = a;
+        ev->u.milestone.at = ((kvs_time)kvs__get_u32(r + 16) << 32) | kvs__get_u32(r + 20);
+        break;
+    case KVS_EV_DC_OPEN:
+        ev->u.dc.id = kvs__get_u16(r + 2);
+        ev->u.dc.type = a;
+        ev->u.dc.reliability = b;
+        ev->u.dc.label = (const char *)pl;
+        ev->u.dc.protocol = (const char *)pl + KVS_STRLEN((const char *)pl) + 1;
+        break;
+    case KVS_EV_DC_MESSAGE:
+        ev->u.dc.id = kvs__get_u16(r + 2);
+        ev->u.dc.binary = a;
+        ev->u.dc.data = pl;
+        ev->u.dc.len = len;
+        break;
+    case KVS_EV_ERROR:
+        ev->u.error.result = (kvs_result)a;
+        ev->u.error.item = (int)b;
+        break;
+    default: /* DC_CLOSE, DC_BUFFERED_LOW */
+        ev->u.dc.id = kvs__get_u16(r + 2);
+        break;
+    }
+    return 1;
+}
+
+/* --- what the layers report ---------------------------------------------------------------- */
+
+KVS_PRIVATE void kvs__peer_set_state(kvs__peer_slot *sl, int state, kvs_result why) {
+    if (sl->state == state || sl->state == KVS_PEER_FAILED || sl->state == KVS_PEER_CLOSED)
+        return;
+    sl->state = state;
+    KVS__LOGF_INFO(&sl->c->priv.log, PEER_STATE, "peer %lu: state %d", (unsigned long)sl->id, state);
+    kvs__peer_q_push(sl, KVS_EV_PEER_STATE, 0, state, (uint32_t)(int32_t)why, 0, NULL, 0, NULL, 0);
+}
+
+/* Report the milestones reached since the last call. */
+KVS_PRIVATE void kvs__peer_milestones(kvs__peer_slot *sl) {
+    const kvs__peer_timeline *tl = &sl->peer.tl;
+    kvs_time at[KVS_MS_COUNT_];
+    int i;
+    at[KVS_MS_REMOTE_DESCRIPTION] = tl->remote_set;
+    at[KVS_MS_FIRST_CANDIDATE] = tl->first_candidate;
+    at[KVS_MS_ICE_CONNECTED] = tl->ice_connected;
+    at[KVS_MS_DTLS_CONNECTED] = tl->dtls_connected;
+    at[KVS_MS_SCTP_UP] = tl->sctp_up;
+    at[KVS_MS_FIRST_CHANNEL] = tl->first_channel;
+    for (i = 0; i < KVS_MS_COUNT_; i++)
+        if (at[i] && !(sl->milestones & (1u << i))) {
+            sl->milestones |= 1u << i;
+            kvs__peer_q_push(sl, KVS_EV_PEER_MILESTONE, 0, i, 0, at[i], NULL, 0, NULL, 0);
+        }
+}
+
+KVS_PRIVATE void kvs__peer_eoc(kvs__peer_slot *sl) {
+    if (sl->eoc_sent || sl->peer.servers_pending || !sl->peer.ice.gathering_done)
+        return;
+    sl->eoc_sent = 1;
+    kvs__peer_q_push(sl, KVS_EV_PEER_CANDIDATE, 0, 0, 0, 0, "", 1, NULL, 0);
+}
+
+KVS_PRIVATE void kvs__peer_on_candidate(void *ctx, const char *line) {
+    kvs__peer_slot *sl = (kvs__peer_slot *)ctx;
+    if (line)
+        kvs__peer_q_push(sl, KVS_EV_PEER_CANDIDATE, 0, 0, 0, 0, line, KVS_STRLEN(line) + 1, NULL, 0);
+    else
+        kvs__peer_eoc(sl); /* held while servers are still resolving or connecting */
+}
+
+KVS_PRIVATE void kvs__peer_on_event(void *ctx, int what, int value) {
+    kvs__peer_slot *sl = (kvs__peer_slot *)ctx;
+    switch (what) {
+    case KVS__PEER_EV_ICE:
+        if (value == KVS__ICE_CHECKING && sl->state == KVS_PEER_NEW)
+            kvs__peer_set_state(sl, KVS_PEER_CONNECTING, KVS_OK);
+        else if (value == KVS__ICE_DISCONNECTED)
+            kvs__peer_set_state(sl, KVS_PEER_DISCONNECTED, KVS_OK);
+        else if ((value == KVS__ICE_CONNECTED || value == KVS__ICE_COMPLETED) && sl->state == KVS_PEER_DISCONNECTED)
+            kvs__peer_set_state(sl, sl->peer.tl.dtls_connected ? KVS_PEER_CONNECTED : KVS_PEER_CONNECTING, KVS_OK);
+        break;
+    case KVS__PEER_EV_DTLS:
+        if (value)
+            kvs__peer_set_state(sl, KVS_PEER_CONNECTED, KVS_OK);
+        break;
+    case KVS__PEER_EV_SCTP:
+        if (!value && !sl->peer.failed)
+            kvs__peer_set_state(sl, KVS_PEER_CLOSED, KVS_ERR_CLOSED);
+        break;
+    case KVS__PEER_EV_FAILED:
+        kvs__peer_set_state(sl, KVS_PEER_FAILED, (kvs_result)value);
+        break;
+    default:
+        break;
+    }
+}
+
+KVS_PRIVATE void kvs__peer_on_open(void *ctx, uint16_t sid) {
+    kvs__peer_slot *sl = (kvs__peer_slot *)ctx;
+    const kvs__dc *d = kvs__dcep_find(&sl->peer.dcep, sid);
+    if (!d)
+        return;
+    kvs__peer_q_push(sl, KVS_EV_DC_OPEN, sid, d->type, d->rel, 0, d->label, KVS_STRLEN(d->label) + 1, d->protocol,
+                     KVS_STRLEN(d->protocol) + 1);
+}
+
+KVS_PRIVATE void kvs__peer_on_message(void *ctx, uint16_t sid, const uint8_t *p, size_t n, int binary) {
+    kvs__peer_q_push((kvs__peer_slot *)ctx, KVS_EV_DC_MESSAGE, sid, binary, 0, 0, p, n, NULL, 0);
+}
+
+KVS_PRIVATE void kvs__peer_on_closed(void *ctx, uint16_t sid) {
+    kvs__peer_q_push((kvs__peer_slot *)ctx, KVS_EV_DC_CLOSE, sid, 0, 0, 0, NULL, 0, NULL, 0);
+}
+
+KVS_PRIVATE void kvs__peer_on_low(void *ctx) {
+    kvs__peer_q_push((kvs__peer_slot *)ctx, KVS_EV_DC_BUFFERED_LOW, KVS_DC_ALL, 0, 0, 0, NULL, 0, NULL, 0);
+}
+
+/* --- ICE servers ------------------------------------------------------------------------------ */
+
+/* The first socket of the server's address family, or -1. */
+KVS_PRIVATE int kvs__peer_sock_for(const kvs__peer_slot *sl, const kvs_addr *a) {
+    int i;
+    for (i = 0; i < sl->nsock; i++)
+        if (sl->sock_addr[i].family == a->family)
+            return i;
+    return -1;
+}
+
+KVS_PRIVATE void kvs__peer_srv_done(kvs__peer_slot *sl, kvs__peer_srv *s, int state) {
+    if (s->state != KVS__SRV_STARTED && s->state != KVS__SRV_DROPPED)
+        sl->peer.servers_pending--;
+    s->state = (uint8_t)state;
+    kvs__crypto_zero(s->pass, sizeof s->pass);
+    if (state == KVS__SRV_DROPPED)
+        KVS__LOGF_WARN(&sl->c->priv.log, PEER_SERVER_DROPPED, "peer %lu: %s", (unsigned long)sl->id, s->host);
+    kvs__peer_eoc(sl);
+}
+
+/* Hand a server whose address is known (and, for TCP / TLS, whose stream is connected) to the
+   ICE agent. */
+KVS_PRIVATE void kvs__peer_srv_start(kvs__peer_slot *sl, kvs__peer_srv *s, kvs_time now) {
+    kvs__ice *a = &sl->peer.ice;
+    kvs_result r;
+    int sock = kvs__peer_sock_for(sl, &s->addr);
+    size_t ul = KVS_STRLEN(s->user), pl = KVS_STRLEN(s->pass);
+    if (!s->is_turn)
+        r = sock < 0 ? KVS_ERR_UNSUPPORTED : kvs__ice_add_stun_server(a, sock, &s->addr, now);
+    else if (s->transport == KVS__TURN_UDP)
+        r = sock < 0 ? KVS_ERR_UNSUPPORTED
+                     : kvs__ice_add_turn_server(a, sock, &s->addr, KVS__TURN_UDP, s->user, ul, s->pass, pl, now, &s->ice);
+    else if (s->transport == KVS__TURN_TCP)
+        r = kvs__ice_add_turn_server(a, 0, &s->addr, KVS__TURN_TCP, s->user, ul, s->pass, pl, now, &s->ice);
+    else
+        r = kvs__ice_add_turn_tls(a, &s->addr, s->host, KVS_STRLEN(s->host), sl->c->priv.anchors,
+                                  sl->c->priv.pf.unix_time(sl->c->priv.pf.user), &sl->c->priv.mem, s->user, ul,
+                                  s->pass, pl, now, &s->ice);
+    kvs__peer_srv_done(sl, s, r == KVS_OK ? KVS__SRV_STARTED : KVS__SRV_DROPPED);
+}
+
+/* The address is known: start it, or connect its stream first. */
+KVS_PRIVATE void kvs__peer_srv_addr(kvs__peer_slot *sl, kvs__peer_srv *s, const kvs_addr *addr, kvs_time now) {
+    s->addr = *addr;
+    s->addr.port = s->port;
+    if (s->is_turn && s->transport != KVS__TURN_UDP)
+        s->state = KVS__SRV_CONNECT;
+    else
+        kvs__peer_srv_start(sl, s, now);
+}
+
+/* Parse one RTCIceServer entry into the next server slot. */
+KVS_PRIVATE kvs_result kvs__peer_srv_add(kvs__peer_slot *sl, const kvs_ice_server *is, int relay_only) {
+    kvs__peer_srv *s;
+    const char *host;
+    size_t hl, ul, pl;
+    kvs_addr a;
+    int transport, is_turn;
+    uint16_t port;
+    if (!is->url || kvs__turn_uri_parse(is->url, KVS_STRLEN(is->url), &host, &hl, &port, &transport, &is_turn) != KVS_OK ||
+        hl == 0 || hl > KVS__PEER_HOST_MAX)
+        return KVS_ERR_INVALID_ARG;
+    ul = is->username ? KVS_STRLEN(is->username) : 0;
+    pl = is->credential ? KVS_STRLEN(is->credential) : 0;
+    if (ul > KVS__PEER_USER_MAX || pl > KVS__PEER_PASS_MAX || (is_turn && (!ul || !pl)) || (!is_turn && transport != KVS__TURN_UDP))
+        return KVS_ERR_INVALID_ARG;
+    if (transport == KVS__TURN_TLS && (!sl->c->priv.anchors || !sl->c->priv.anchors->n))
+        return KVS_ERR_INVALID_ARG; /* turns: without trust anchors would trust anything */
+    if (!is_turn && relay_only)
+        return KVS_OK; /* a STUN server gives nothing under the relay policy */
+    if (sl->nsrv == 2 * KVS_ICE_MAX_SERVERS)
+        return KVS_ERR_LIMIT;
+    s = &sl->srv[sl->nsrv++];
+    KVS_MEMSET(s, 0, sizeof *s);
+    KVS_MEMCPY(s->host, host, hl);
+    if (ul)
+        KVS_MEMCPY(s->user, is->username, ul);
+    if (pl)
+        KVS_MEMCPY(s->pass, is->credential, pl);
+    s->port = port;
+    s->transport = (uint8_t)transport;
+    s->is_turn = (uint8_t)is_turn;
+    s->stream = KVS_SOCK_INVALID;
+    s->state = KVS__SRV_RESOLVE;
+    sl->peer.servers_pending++;
+    if (kvs__util_addr_parse(&a, host, hl, port) == KVS_OK)
+        s->state = KVS__SRV_CONNECT; /* a literal: kvs__peer_srv_addr once the peer is set up */
+    return KVS_OK;
+}
+
+/* --- lifecycle ------------------------------------------------------------------------------- */
+
+KVS_PRIVATE size_t kvs__peer_queue_size(const kvs_config *cc) {
+    uint32_t mm = cc && cc->max_message_size ? cc->max_message_size : 256u * 1024u;
+    return (size_t)mm + 65536u + KVS__Q_SLACK + 16384u;
+}
+
+KVS_PRIVATE void kvs__peer_slot_free(kvs_client *c, int i) {
+    kvs__peer_slot *sl = c->priv.slot[i];
+    int k;
+    for (k = 0; k < sl->nsrv; k++) {
+        kvs__peer_srv *s = &sl->srv[k];
+        if (s->stream != KVS_SOCK_INVALID && c->priv.driver && c->priv.pf.sock_close)
+            c->priv.pf.sock_close(c->priv.pf.user, s->stream);
+        if (s->pend)
+            kvs__mem_free(&c->priv.mem, s->pend);
+    }
+    for (k = 0; k < sl->nsock; k++)
+        if (sl->sock_ours[k] && c->priv.pf.sock_close)
+            c->priv.pf.sock_close(c->priv.pf.user, sl->sock[k]);
+    kvs__peer_deinit(&sl->peer);
+    kvs__crypto_zero(sl, sizeof *sl);
+    kvs__mem_free(&c->priv.mem, sl);
+    c->priv.slot[i] = NULL;
+}
+
+/* A new slot with the peer initialised (sockets and servers come next). */
+KVS_PRIVATE kvs_result kvs__peer_slot_new(kvs_client *c, const kvs_peer_config *cfg, kvs_time now, int *index) {
+    kvs__peer_cfg pc;
+    kvs__peer_cb cb;
+    kvs__peer_slot *sl;
+    kvs_result r;
+    int i, n = 0;
+    for (i = 0; i < KVS_MAX_PEERS; i++)
+        n += c->priv.slot[i] != NULL;
+    if (n >= c->priv.cfg.max_peers)
+        return KVS_ERR_LIMIT;
+    for (i = 0; c->priv.slot[i]; i++)
+        ;
+    if (!c->priv.q) {
+        c->priv.q_cap = kvs__peer_queue_size(&c->priv.cfg);
+        c->priv.q = (uint8_t *)kvs__mem_alloc(&c->priv.mem, c->priv.q_cap);
+        if (!c->priv.q)
+            return KVS_ERR_NO_MEMORY;
+        c->priv.q_head = c->priv.q_tail = 0;
+    }
+    sl = (kvs__peer_slot *)kvs__mem_alloc(&c->priv.mem, sizeof *sl);
+    if (!sl)
+        return KVS_ERR_NO_MEMORY;
+    KVS_MEMSET(sl, 0, sizeof *sl);
+    sl->c = c;
+    sl->id = ++c->priv.next_id ? c->priv.next_id : ++c->priv.next_id;
+    sl->user = cfg->user;
+    KVS_MEMSET(&pc, 0, sizeof pc);
+    pc.ice.relay_only = cfg->ice_policy == KVS_ICE_POLICY_RELAY;
+    pc.ice.timeout = cfg->ice_timeout;
+    pc.cert = cfg->cert;
+    pc.mtu = (size_t)c->priv.cfg.mtu;
+    pc.sctp.max_message = c->priv.cfg.max_message_size;
+    pc.sctp.recv_buffer = c->priv.cfg.max_message_size + 65536u;
+    pc.sctp.send_buffer = cfg->send_buffer;
+    KVS_MEMSET(&cb, 0, sizeof cb);
+    cb.ctx = sl;
+    cb.candidate = kvs__peer_on_candidate;
+    cb.event = kvs__peer_on_event;
+    cb.open = kvs__peer_on_open;
+    cb.message = kvs__peer_on_message;
+    cb.closed = kvs__peer_on_closed;
+    cb.buffered_low = kvs__peer_on_low;
+    r = kvs__peer_init(&sl->peer, &pc, &cb, &c->priv.rng, &c->priv.log, &c->priv.mem, now);
+    if (r != KVS_OK) {
+        kvs__mem_free(&c->priv.mem, sl);
+        return r;
+    }
+    c->priv.slot[i] = sl;
+    *index = i;
+    return KVS_OK;
+}
+
+/* A UDP socket of the peer (a host candidate unless relay-only). */
+KVS_PRIVATE kvs_result kvs__peer_add_socket(kvs__peer_slot *sl, kvs_sock s, const kvs_addr *bound, int ours) {
+    kvs_result r;
+    if (sl->nsock == KVS_PEER_MAX_SOCKETS)
+        return KVS_ERR_LIMIT;
+    r = kvs__ice_add_host(&sl->peer.ice, sl->nsock, bound);
+    if (r != KVS_OK && r != KVS_ERR_UNSUPPORTED)
+        return r;
+    sl->sock[sl->nsock] = s;
+    sl->sock_addr[sl->nsock] = *bound;
+    sl->sock_ours[sl->nsock] = (uint8_t)ours;
+    sl->nsock++;
+    return KVS_OK;
+}
+
+/* Servers whose address is a literal start now that the sockets exist. */
+KVS_PRIVATE void kvs__peer_start_literals(kvs__peer_slot *sl, kvs_time now) {
+    int k;
+    for (k = 0; k < sl->nsrv; k++) {
+        kvs__peer_srv *s = &sl->srv[k];
+        kvs_addr a;
+        if (s->state == KVS__SRV_CONNECT && kvs__util_addr_parse(&a, s->host, KVS_STRLEN(s->host), s->port) == KVS_OK)
+            kvs__peer_srv_addr(sl, s, &a, now);
+    }
+    kvs__peer_milestones(sl);
+}
+
+KVS_PRIVATE kvs__peer_srv *kvs__peer_srv_get(kvs__peer_slot *sl, int server, int state) {
+    if (server < 0 || server >= sl->nsrv || sl->srv[server].state != state)
+        return NULL;
+    return &sl->srv[server];
+}
+
+KVS_PRIVATE kvs_result kvs__peer_resolved(kvs__peer_slot *sl, int server, const kvs_addr *addrs, int n,
+                                          kvs_time now) {
+    kvs__peer_srv *s = kvs__peer_srv_get(sl, server, KVS__SRV_RESOLVING);
+    int i, pick = -1;
+    if (!s)
+        return KVS_ERR_STATE;
+    /* the first address of a family one of our sockets has (TCP / TLS: the first address) */
+    for (i = 0; i < n && pick < 0; i++)
+        if ((s->is_turn && s->transport != KVS__TURN_UDP) || kvs__peer_sock_for(sl, &addrs[i]) >= 0)
+            pick = i;
+    if (pick < 0)
+        kvs__peer_srv_done(sl, s, KVS__SRV_DROPPED);
+    else
+        kvs__peer_srv_addr(sl, s, &addrs[pick], now);
+    kvs__peer_milestones(sl);
+    return KVS_OK;
+}
+
+KVS_PRIVATE kvs_result kvs__peer_tcp_connected(kvs__peer_slot *sl, int server, kvs_sock sock, kvs_time now) {
+    kvs__peer_srv *s = kvs__peer_srv_get(sl, server, KVS__SRV_CONNECTING);
+    if (!s)
+        return KVS_ERR_STATE;
+    if (sock == KVS_SOCK_INVALID) {
+        kvs__peer_srv_done(sl, s, KVS__SRV_DROPPED);
+        return KVS_OK;
+    }
+    s->stream = sock;
+    kvs__peer_srv_start(sl, s, now);
+    kvs__peer_milestones(sl);
+    return KVS_OK;
+}
+
+/* --- inputs and outputs ------------------------------------------------------------------------- */
+
+/* Free room an input needs: one receive window of deliveries. */
+KVS_PRIVATE int kvs__peer_input_room(kvs_client *c) {
+    return kvs__peer_q_room(c, (size_t)c->priv.cfg.max_message_size + 65536u + KVS__Q_SLACK);
+}
+
+KVS_PRIVATE kvs_result kvs__peer_datagram(kvs_client *c, kvs_sock s, const kvs_addr *from, const uint8_t *d, size_t n,
+                                          kvs_time now) {
+    int i, k;
+    for (i = 0; i < KVS_MAX_PEERS; i++) {
+        kvs__peer_slot *sl = c->priv.slot[i];
+        for (k = 0; sl && k < sl->nsock; k++)
+            if (sl->sock[k] == s) {
+                if (!kvs__peer_input_room(c))
+                    return KVS_ERR_AGAIN;
+                kvs__peer_input(&sl->peer, k, from, d, n, now);
+                kvs__peer_milestones(sl);
+                return KVS_OK;
+            }
+    }
+    return KVS_ERR_NOT_FOUND;
+}
+
+KVS_PRIVATE kvs_result kvs__peer_stream(kvs_client *c, kvs_sock s, const uint8_t *d, size_t n, kvs_time now) {
+    int i, k;
+    for (i = 0; i < KVS_MAX_PEERS; i++) {
+        kvs__peer_slot *sl = c->priv.slot[i];
+        for (k = 0; sl && k < sl->nsrv; k++)
+            if (sl->srv[k].stream == s && sl->srv[k].state == KVS__SRV_STARTED) {
+                if (!kvs__peer_input_room(c))
+                    return KVS_ERR_AGAIN;
+                kvs__peer_stream_input(&sl->peer, sl->srv[k].ice, d, n, now);
+                kvs__peer_milestones(sl);
+                return KVS_OK;
+            }
+    }
+    return KVS_ERR_NOT_FOUND;
+}
+
+KVS_PRIVATE void kvs__peer_timers(kvs_client *c, kvs_time now) {
+    int i;
+    for (i = 0; i < KVS_MAX_PEERS; i++)
+        if (c->priv.slot[i]) {
+            kvs__peer_timeout(&c->priv.slot[i]->peer, now);
+            kvs__peer_milestones(c->priv.slot[i]);
+        }
+}
+
+/* The server of the stream route r (ICE's TURN index), or NULL. */
+KVS_PRIVATE kvs__peer_srv *kvs__peer_srv_of(kvs__peer_slot *sl, int ice_index) {
+    int k;
+    for (k = 0; k < sl->nsrv; k++)
+        if (sl->srv[k].state == KVS__SRV_STARTED && sl->srv[k].is_turn && sl->srv[k].transport != KVS__TURN_UDP &&
+            sl->srv[k].ice == ice_index)
+            return &sl->srv[k];
+    return NULL;
+}
+
+/* The next datagram or stream bytes of slot sl as a TRANSMIT event (data in c->priv.tx). */
+KVS_PRIVATE int kvs__peer_transmit(kvs__peer_slot *sl, kvs_event *ev, kvs_time now) {
+    kvs_client *c = sl->c;
+    kvs__ice_route r;
+    size_t len;
+    for (;;) {
+        kvs__peer_srv *s;
+        if (kvs__peer_output(&sl->peer, &r, c->priv.tx, sizeof c->priv.tx, &len, now) != KVS_OK)
+            return 0;
+        KVS_MEMSET(ev, 0, sizeof *ev);
+        ev->peer.id = sl->id;
+        ev->user = sl->user;
+        ev->u.transmit.data = c->priv.tx;
+        ev->u.transmit.len = len;
+        if (r.kind == KVS__ICE_ROUTE_UDP && r.sock >= 0 && r.sock < sl->nsock) {
+            ev->type = KVS_EV_TRANSMIT_UDP;
+            ev->u.transmit.sock = sl->sock[r.sock];
+            ev->u.transmit.to = r.to;
+            return 1;
+        }
+        if (r.kind == KVS__ICE_ROUTE_STREAM && (s = kvs__peer_srv_of(sl, r.sock)) != NULL) {
+            ev->type = KVS_EV_TRANSMIT_TCP;
+            ev->u.transmit.sock = s->stream;
+            return 1;
+        }
+        /* a route to nothing (a server dropped meanwhile): the bytes go nowhere, as on a network */
+    }
+}
+
+/* Servers that wait for the application: the next KVS_EV_RESOLVE / KVS_EV_TCP_CONNECT. */
+KVS_PRIVATE int kvs__peer_srv_event(kvs__peer_slot *sl, kvs_event *ev) {
+    int k;
+    for (k = 0; k < sl->nsrv; k++) {
+        kvs__peer_srv *s = &sl->srv[k];
+        if (s->state != KVS__SRV_RESOLVE && s->state != KVS__SRV_CONNECT)
+            continue;
+        KVS_MEMSET(ev, 0, sizeof *ev);
+        ev->peer.id = sl->id;
+        ev->user = sl->user;
+        if (s->state == KVS__SRV_RESOLVE) {
+            s->state = KVS__SRV_RESOLVING;
+            ev->type = KVS_EV_RESOLVE;
+            ev->u.resolve.host = s->host;
+            ev->u.resolve.port = s->port;
+            ev->u.resolve.server = k;
+        } else {
+            s->state = KVS__SRV_CONNECTING;
+            ev->type = KVS_EV_TCP_CONNECT;
+            ev->u.tcp_connect.to = s->addr;
+            ev->u.tcp_connect.server = k;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+KVS_PRIVATE kvs_time kvs__peer_next(const kvs_client *c) {
+    kvs_time d = KVS_TIME_NEVER, t;
+    int i, k;
+    if (c->priv.q_head != c->priv.q_tail)
+        return 0;
+    for (i = 0; i < KVS_MAX_PEERS; i++) {
+        const kvs__peer_slot *sl = c->priv.slot[i];
+        if (!sl)
+            continue;
+        for (k = 0; k < sl->nsrv; k++)
+            if (sl->srv[k].state == KVS__SRV_RESOLVE || sl->srv[k].state == KVS__SRV_CONNECT)
+                return 0;
+        t = kvs__peer_deadline(&sl->peer);
+        if (t < d)
+            d = t;
+    }
+    return d;
+}
+
+KVS_PRIVATE void kvs__peer_stats(const kvs__peer_slot *sl, kvs_peer_stats *o) {
+    const kvs__peer *p = &sl->peer;
+    int i;
+    KVS_MEMSET(o, 0, sizeof *o);
+    o->timeline.created = p->tl.created;
+    o->timeline.at[KVS_MS_REMOTE_DESCRIPTION] = p->tl.remote_set;
+    o->timeline.at[KVS_MS_FIRST_CANDIDATE] = p->tl.first_candidate;
+    o->timeline.at[KVS_MS_ICE_CONNECTED] = p->tl.ice_connected;
+    o->timeline.at[KVS_MS_DTLS_CONNECTED] = p->tl.dtls_connected;
+    o->timeline.at[KVS_MS_SCTP_UP] = p->tl.sctp_up;
+    o->timeline.at[KVS_MS_FIRST_CHANNEL] = p->tl.first_channel;
+    o->state = (kvs_peer_state)sl->state;
+    for (i = 0; i < KVS_ICE_MAX_CANDIDATES; i++) {
+        o->local_candidates += p->ice.local[i].used;
+        o->remote_candidates += p->ice.remote[i].used;
+    }
+    o->selected_local_type = o->selected_remote_type = -1;
+    if (p->ice.selected >= 0) {
+        const kvs__ice_pair *pr = &p->ice.pairs[p->ice.selected];
+        o->selected_local_type = p->ice.local[pr->local].type;
+        o->selected_remote_type = p->ice.remote[pr->remote].type;
+        o->selected_local = p->ice.local[pr->local].addr;
+        o->selected_remote = p->ice.remote[pr->remote].addr;
+    }
+    if (p->sctp_started) {
+        for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++) {
+            const kvs__dc *d = &p->dcep.ch[i];
+            if (d->state == KVS__DC_FREE)
+                continue;
+            o->channels_open += d->state == KVS__DC_OPEN;
+            o->bytes_sent += d->bytes_sent;
+            o->bytes_received += d->bytes_received;
+            o->messages_sent += d->msgs_sent;
+            o->messages_received += d->msgs_received;
+        }
+        o->sctp_retransmissions = p->sctp.st.retransmissions;
+        o->sctp_srtt = p->sctp.st.srtt;
+    }
+}
+
+/* ==== [38] >>drv  the optional driver: the platform's sockets around the sans-IO core ========= */
+/* depends on: >>peer-host, >>client.  entry points: kvs_run_once, kvs_client_poll (via >>api).
+   With the platform's socket callbacks the client does its own I/O: kvs_peer_create opens a UDP
+   socket per local address, kvs_run_once reads the sockets and runs the timers, and
+   kvs_client_poll sends datagrams, resolves names and connects TURN streams itself instead of
+   returning those events. No protocol logic lives here. Stream bytes are never dropped: what a
+   TCP socket does not take waits in a per-server buffer, and while that buffer cannot take
+   another packet the peer's output is not pulled.                                              */
+
+/* Open the peer's UDP sockets: one per local address (link-local ones left out). */
+KVS_PRIVATE kvs_result kvs__drv_open_sockets(kvs_client *c, kvs__peer_slot *sl, const kvs_peer_config *cfg) {
+    kvs_addr addrs[KVS_PEER_MAX_SOCKETS];
+    int n, i;
+    const kvs_platform *pf = &c->priv.pf;
+    if (cfg->n_local_addresses > 0) {
+        n = KVS__MIN(cfg->n_local_addresses, KVS_PEER_MAX_SOCKETS);
+        KVS_MEMCPY(addrs, cfg->local_addresses, (size_t)n * sizeof addrs[0]);
+    } else {
+        n = pf->local_addresses ? pf->local_addresses(pf->user, addrs, KVS_PEER_MAX_SOCKETS) : 0;
+        if (n < 0)
+            return KVS_ERR_IO;
+    }
+    for (i = 0; i < n; i++) {
+        kvs_sock s;
+        kvs_addr bound;
+        if (kvs__util_addr_is_link_local(&addrs[i]) || pf->udp_open(pf->user, &addrs[i], &s, &bound) < 0)
+            continue;
+        if (kvs__peer_add_socket(sl, s, &bound, 1) != KVS_OK)
+            pf->sock_close(pf->user, s);
+    }
+    return sl->nsock ? KVS_OK : KVS_ERR_IO;
+}
+
+/* Push what a stream server owes its socket; 1 when it cannot take another packet. */
+KVS_PRIVATE int kvs__drv_flush(kvs_client *c, kvs__peer_srv *s) {
+    const kvs_platform *pf = &c->priv.pf;
+    while (s->npend) {
+        int k = pf->tcp_send(pf->user, s->stream, s->pend, s->npend);
+        if (k <= 0)
+            break;
+        KVS_MEMMOVE(s->pend, s->pend + k, s->npend - (size_t)k);
+        s->npend -= (size_t)k;
+    }
+    return KVS__PEER_STREAM_BUF - s->npend < sizeof c->priv.tx;
+}
+
+/* 1 while one of the slot's streams is too full to take its next packet. */
+KVS_PRIVATE int kvs__drv_blocked(kvs_client *c, kvs__peer_slot *sl) {
+    int k, blocked = 0;
+    for (k = 0; k < sl->nsrv; k++)
+        if (sl->srv[k].pend && kvs__drv_flush(c, &sl->srv[k]))
+            blocked = 1;
+    return blocked;
+}
+
+/* Carry out a RESOLVE, TCP_CONNECT or TRANSMIT event through the platform. */
+KVS_PRIVATE void kvs__drv_serve(kvs_client *c, kvs__peer_slot *sl, const kvs_event *ev, kvs_time now) {
+    const kvs_platform *pf = &c->priv.pf;
+    kvs_addr addrs[4];
+    kvs_sock s = KVS_SOCK_INVALID;
+    int n, k;
+    switch (ev->type) {
+    case KVS_EV_TRANSMIT_UDP:
+        (void)pf->udp_send(pf->user, ev->u.transmit.sock, &ev->u.transmit.to, ev->u.transmit.data,
+                           ev->u.transmit.len); /* a datagram the kernel refuses is lost, as on a wire */
+        break;
+    case KVS_EV_TRANSMIT_TCP:
+        for (k = 0; k < sl->nsrv; k++) {
+            kvs__peer_srv *v = &sl->srv[k];
+            if (v->stream == ev->u.transmit.sock && v->pend && ev->u.transmit.len <= KVS__PEER_STREAM_BUF - v->npend) {
+                KVS_MEMCPY(v->pend + v->npend, ev->u.transmit.data, ev->u.transmit.len);
+                v->npend += ev->u.transmit.len;
+                (void)kvs__drv_flush(c, v);
+            }
+        }
+        break;
+    case KVS_EV_RESOLVE:
+        n = pf->resolve ? pf->resolve(pf->user, ev->u.resolve.host, ev->u.resolve.port, addrs, 4) : -1;
+        if (n == 0)
+            sl->srv[ev->u.resolve.server].state = KVS__SRV_RESOLVE; /* pending: ask again later */
+        else
+            (void)kvs__peer_resolved(sl, ev->u.resolve.server, addrs, n < 0 ? 0 : n, now);
+        break;
+    case KVS_EV_TCP_CONNECT: {
+        kvs__peer_srv *v = &sl->srv[ev->u.tcp_connect.server];
+        if (pf->tcp_connect && pf->tcp_send && pf->tcp_recv &&
+            pf->tcp_connect(pf->user, &ev->u.tcp_connect.to, &s) >= 0) {
+            v->pend = (uint8_t *)kvs__mem_alloc(&c->priv.mem, KVS__PEER_STREAM_BUF);
+            if (!v->pend) {
+                pf->sock_close(pf->user, s);
+                s = KVS_SOCK_INVALID;
+            }
+        }
+        (void)kvs__peer_tcp_connected(sl, ev->u.tcp_connect.server, s, now);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* kvs_client_poll: queued events first, then servers waiting for the application, then the
+   peers' datagrams round robin. The driver carries out what it can itself. */
+KVS_PRIVATE kvs_result kvs__drv_poll(kvs_client *c, kvs_time now, kvs_event *ev) {
+    int i, n, busy;
+    for (;;) {
+        if (kvs__peer_q_pop(c, ev))
+            return KVS_OK;
+        busy = 0;
+        for (i = 0; i < KVS_MAX_PEERS && !busy; i++) {
+            kvs__peer_slot *sl = c->priv.slot[i];
+            if (sl && kvs__peer_srv_event(sl, ev)) {
+                if (!c->priv.driver)
+                    return KVS_OK;
+                kvs__drv_serve(c, sl, ev, now);
+                busy = ev->type != KVS_EV_RESOLVE || sl->srv[ev->u.resolve.server].state != KVS__SRV_RESOLVE;
+            }
+        }
+        for (n = 0; n < KVS_MAX_PEERS && !busy; n++) {
+            kvs__peer_slot *sl;
+            i = (c->priv.rr + n) % KVS_MAX_PEERS;
+            sl = c->priv.slot[i];
+            if (!sl || (c->priv.driver && kvs__drv_blocked(c, sl)))
+                continue;
+            busy = kvs__peer_transmit(sl, ev, now);
+            kvs__peer_milestones(sl);
+            if (busy) {
+                c->priv.rr = (i + 1) % KVS_MAX_PEERS;
+                if (!c->priv.driver)
+                    return KVS_OK;
+                kvs__drv_serve(c, sl, ev, now);
+            }
+        }
+        if (!busy && c->priv.q_head == c->priv.q_tail)
+            return KVS_ERR_AGAIN;
+    }
+}
+
+/* kvs_run_once: every socket of every peer, while the queue has room, then the timers. */
+KVS_PRIVATE kvs_result kvs__drv_run(kvs_client *c, kvs_time now) {
+    const kvs_platform *pf = &c->priv.pf;
+    uint8_t buf[2048];
+    kvs_addr from;
+    int i, k, n;
+    for (i = 0; i < KVS_MAX_PEERS; i++) {
+        kvs__peer_slot *sl = c->priv.slot[i];
+        if (!sl)
+            continue;
+        for (k = 0; k < sl->nsock; k++)
+            while (kvs__peer_input_room(c) && (n = pf->udp_recv(pf->user, sl->sock[k], &from, buf, sizeof buf)) > 0)
+                kvs__peer_input(&sl->peer, k, &from, buf, (size_t)n, now);
+        for (k = 0; k < sl->nsrv; k++) {
+            kvs__peer_srv *s = &sl->srv[k];
+            if (s->state != KVS__SRV_STARTED || !s->pend)
+                continue;
+            (void)kvs__drv_flush(c, s);
+            while (kvs__peer_input_room(c) && (n = pf->tcp_recv(pf->user, s->stream, buf, sizeof buf)) > 0)
+                kvs__peer_stream_input(&sl->peer, s->ice, buf, (size_t)n, now);
+        }
+        kvs__peer_milestones(sl);
+    }
+    kvs__peer_timers(c, now);
+    return KVS_OK;
+}
+
+/* ==== [39] >>api  public entry points: validate arguments, then call the sections ============ */
 /* depends on: every section above.  entry points: every KVS_DEF function but the POSIX platform
    and the testing hooks. Public functions stay thin: argument and state checks here, the work in
    the sections. A client function refuses to run inside one of its own callbacks.               */
@@ -14291,8 +15464,12 @@ KVS__API kvs_result kvs_client_init(kvs_client *c, const kvs_config *cfg, const 
 }
 
 KVS__API void kvs_client_deinit(kvs_client *c) {
+    int i;
     if (kvs__api_check(c) != KVS_OK)
         return;
+    for (i = 0; i < KVS_MAX_PEERS; i++)
+        if (c->priv.slot[i])
+            kvs__peer_slot_free(c, i);
     kvs__client_deinit(c);
 }
 
@@ -14342,7 +15519,280 @@ KVS__API int kvs_addr_is_link_local(const kvs_addr *a) {
     return a && kvs__util_addr_is_link_local(a);
 }
 
-/* ==== [37] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
+/* --- peer connections (>>peer-host, >>drv) --------------------------------------------------- */
+
+/* The slot of peer p, or NULL with *r set. */
+KVS_PRIVATE kvs__peer_slot *kvs__api_slot(const kvs_client *c, kvs_peer_id p, kvs_result *r) {
+    kvs__peer_slot *sl;
+    *r = kvs__api_check(c);
+    if (*r != KVS_OK)
+        return NULL;
+    sl = kvs__peer_find(c, p.id);
+    if (!sl)
+        *r = KVS_ERR_NOT_FOUND;
+    return sl;
+}
+
+KVS__API size_t kvs_client_queue_size(const kvs_config *client_cfg) {
+    kvs_config cc;
+    if (kvs__client_config_resolve(client_cfg, &cc) != KVS_OK)
+        return 0;
+    return kvs__peer_queue_size(&cc);
+}
+
+KVS__API size_t kvs_peer_memory_size(const kvs_config *client_cfg, const kvs_peer_config *cfg) {
+    kvs_config cc;
+    kvs__tls_cfg tc;
+    size_t n, send = cfg && cfg->send_buffer ? cfg->send_buffer : 1u << 20;
+    int k, tls = 0, streams = 0;
+    if (kvs__client_config_resolve(client_cfg, &cc) != KVS_OK)
+        return 0;
+    for (k = 0; cfg && k < cfg->n_ice_servers && cfg->ice_servers; k++) {
+        const char *u = cfg->ice_servers[k].url, *h;
+        size_t hl;
+        uint16_t port;
+        int transport, is_turn;
+        if (!u || kvs__turn_uri_parse(u, KVS_STRLEN(u), &h, &hl, &port, &transport, &is_turn) != KVS_OK || !is_turn)
+            continue;
+        tls += transport == KVS__TURN_TLS;
+        streams += transport != KVS__TURN_UDP;
+    }
+    KVS_MEMSET(&tc, 0, sizeof tc);
+    /* the slot (peer, ICE, SCTP, DCEP), the DTLS handshake while it runs, the SDP parsed for a
+       call, the SCTP send buffer, the receive window with a header per held chunk plus one
+       message being reassembled, and per TURN stream its buffer and TLS */
+    n = sizeof(kvs__peer_slot) + sizeof(kvs__dtls_hs) + sizeof(kvs__sdp) + send;
+    n += (size_t)cc.max_message_size + 65536u + KVS__SCTP_WINDOW * sizeof(kvs__sctp_chunk) + cc.max_message_size;
+    n += (size_t)streams * KVS__PEER_STREAM_BUF + (size_t)tls * kvs__tls_memory_size(&tc);
+    return n;
+}
+
+KVS__API kvs_result kvs_peer_create(kvs_client *c, const kvs_peer_config *cfg, kvs_time now, kvs_peer_id *out) {
+    kvs_result r = kvs__api_check(c);
+    kvs__peer_slot *sl;
+    int i, k;
+    if (r != KVS_OK)
+        return r;
+    if (out)
+        out->id = 0;
+    if (!cfg || !out) {
+        KVS__LOG_WARN(&c->priv.log, API_NULL_ARG);
+        return KVS_ERR_INVALID_ARG;
+    }
+    if (!cfg->cert || !cfg->cert->der_len || cfg->n_ice_servers < 0 || (cfg->n_ice_servers && !cfg->ice_servers) ||
+        cfg->n_sockets < 0 || (cfg->n_sockets && (!cfg->sockets || !cfg->socket_addresses)) ||
+        cfg->n_local_addresses < 0 || (cfg->n_local_addresses && !cfg->local_addresses) ||
+        (cfg->ice_policy != KVS_ICE_POLICY_ALL && cfg->ice_policy != KVS_ICE_POLICY_RELAY)) {
+        KVS__LOG_WARN(&c->priv.log, PEER_CONFIG);
+        return KVS_ERR_INVALID_ARG;
+    }
+    r = kvs__peer_slot_new(c, cfg, now, &i);
+    if (r != KVS_OK)
+        return r;
+    sl = c->priv.slot[i];
+    for (k = 0; k < cfg->n_ice_servers && r == KVS_OK; k++) {
+        r = kvs__peer_srv_add(sl, &cfg->ice_servers[k], cfg->ice_policy == KVS_ICE_POLICY_RELAY);
+        if (r != KVS_OK)
+            KVS__LOGF_WARN(&c->priv.log, PEER_CONFIG, "ice_servers[%d]: %s", k,
+                           cfg->ice_servers[k].url ? cfg->ice_servers[k].url : "NULL");
+    }
+    for (k = 0; k < cfg->n_sockets && r == KVS_OK; k++)
+        r = kvs__peer_add_socket(sl, cfg->sockets[k], &cfg->socket_addresses[k], 0);
+    if (r == KVS_OK && !cfg->n_sockets && c->priv.driver)
+        r = kvs__drv_open_sockets(c, sl, cfg);
+    if (r != KVS_OK) {
+        kvs__peer_slot_free(c, i);
+        return r;
+    }
+    kvs__peer_start_literals(sl, now);
+    out->id = sl->id;
+    return KVS_OK;
+}
+
+KVS__API kvs_result kvs_peer_destroy(kvs_client *c, kvs_peer_id p) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    int i;
+    if (!sl)
+        return r;
+    for (i = 0; c->priv.slot[i] != sl; i++)
+        ;
+    kvs__peer_slot_free(c, i);
+    return KVS_OK;
+}
+
+KVS__API kvs_result kvs_peer_create_offer(kvs_client *c, kvs_peer_id p, char *out, size_t cap, size_t *len,
+                                          kvs_time now) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    if (!len || (!out && cap))
+        return KVS_ERR_INVALID_ARG;
+    sl->peer.now = now;
+    return kvs__peer_create_offer(&sl->peer, out, cap, len);
+}
+
+KVS__API kvs_result kvs_peer_answer(kvs_client *c, kvs_peer_id p, const char *sdp, size_t n, char *out, size_t cap,
+                                    size_t *len, int *err_line, kvs_time now) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    if (!len || (!out && cap) || (!sdp && n))
+        return KVS_ERR_INVALID_ARG;
+    r = kvs__peer_answer(&sl->peer, sdp ? sdp : "", n, out, cap, len, err_line, now);
+    kvs__peer_milestones(sl);
+    return r;
+}
+
+KVS__API kvs_result kvs_peer_set_answer(kvs_client *c, kvs_peer_id p, const char *sdp, size_t n, int *err_line,
+                                        kvs_time now) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    if (!sdp && n)
+        return KVS_ERR_INVALID_ARG;
+    r = kvs__peer_set_answer(&sl->peer, sdp ? sdp : "", n, err_line, now);
+    kvs__peer_milestones(sl);
+    return r;
+}
+
+KVS__API kvs_result kvs_peer_add_candidate(kvs_client *c, kvs_peer_id p, const char *line, size_t n, kvs_time now) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    sl->peer.now = now;
+    if (!line || n == 0) {
+        kvs__ice_remote_done(&sl->peer.ice);
+        return KVS_OK;
+    }
+    if (n >= 2 && line[0] == 'a' && line[1] == '=') {
+        line += 2;
+        n -= 2;
+    }
+    while (n && (line[n - 1] == '\r' || line[n - 1] == '\n'))
+        n--;
+    return kvs__peer_add_candidate(&sl->peer, line, n);
+}
+
+KVS__API kvs_result kvs_peer_resolved(kvs_client *c, kvs_peer_id p, int server, const kvs_addr *addrs, int n,
+                                      kvs_time now) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    if (n < 0 || (n && !addrs))
+        return KVS_ERR_INVALID_ARG;
+    return kvs__peer_resolved(sl, server, addrs, n, now);
+}
+
+KVS__API kvs_result kvs_peer_tcp_connected(kvs_client *c, kvs_peer_id p, int server, kvs_sock s, kvs_time now) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    return kvs__peer_tcp_connected(sl, server, s, now);
+}
+
+KVS__API kvs_result kvs_peer_stats_get(const kvs_client *c, kvs_peer_id p, kvs_peer_stats *out) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    if (!out)
+        return KVS_ERR_INVALID_ARG;
+    kvs__peer_stats(sl, out);
+    return KVS_OK;
+}
+
+KVS__API kvs_result kvs_dc_open(kvs_client *c, kvs_peer_id p, const kvs_dc_config *cfg, uint16_t *id) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    uint16_t sid = 0;
+    if (!sl)
+        return r;
+    if (!cfg)
+        return KVS_ERR_INVALID_ARG;
+    r = kvs__peer_open_channel(&sl->peer, cfg->label ? cfg->label : "", cfg->protocol ? cfg->protocol : "", cfg->type,
+                               cfg->reliability, cfg->negotiated, cfg->negotiated ? cfg->id : -1, &sid);
+    if (r == KVS_OK && id)
+        *id = sid;
+    return r;
+}
+
+KVS__API kvs_result kvs_dc_send(kvs_client *c, kvs_peer_id p, uint16_t id, const void *data, size_t n, int binary) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    if (!data && n)
+        return KVS_ERR_INVALID_ARG;
+    return kvs__peer_send(&sl->peer, id, data, n, binary);
+}
+
+KVS__API kvs_result kvs_dc_close(kvs_client *c, kvs_peer_id p, uint16_t id) {
+    kvs_result r;
+    kvs__peer_slot *sl = kvs__api_slot(c, p, &r);
+    if (!sl)
+        return r;
+    return kvs__peer_close_channel(&sl->peer, id);
+}
+
+KVS__API kvs_result kvs_client_handle_datagram(kvs_client *c, kvs_sock s, const kvs_addr *from, const void *data,
+                                               size_t n, kvs_time now) {
+    kvs_result r = kvs__api_check(c);
+    if (r != KVS_OK)
+        return r;
+    if (!from || (!data && n))
+        return KVS_ERR_INVALID_ARG;
+    return kvs__peer_datagram(c, s, from, (const uint8_t *)data, n, now);
+}
+
+KVS__API kvs_result kvs_client_handle_stream(kvs_client *c, kvs_sock s, const void *data, size_t n, kvs_time now) {
+    kvs_result r = kvs__api_check(c);
+    if (r != KVS_OK)
+        return r;
+    if (!data && n)
+        return KVS_ERR_INVALID_ARG;
+    return kvs__peer_stream(c, s, (const uint8_t *)data, n, now);
+}
+
+KVS__API kvs_result kvs_client_handle_timeout(kvs_client *c, kvs_time now) {
+    kvs_result r = kvs__api_check(c);
+    if (r != KVS_OK)
+        return r;
+    kvs__peer_timers(c, now);
+    return KVS_OK;
+}
+
+KVS__API kvs_result kvs_client_poll(kvs_client *c, kvs_time now, kvs_event *ev) {
+    kvs_result r = kvs__api_check(c);
+    if (r != KVS_OK)
+        return r;
+    if (!ev)
+        return KVS_ERR_INVALID_ARG;
+    return kvs__drv_poll(c, now, ev);
+}
+
+KVS__API kvs_time kvs_client_next_timeout(const kvs_client *c) {
+    if (kvs__api_check(c) != KVS_OK)
+        return KVS_TIME_NEVER;
+    return kvs__peer_next(c);
+}
+
+KVS__API kvs_result kvs_run_once(kvs_client *c, kvs_time now) {
+    kvs_result r = kvs__api_check(c);
+    if (r != KVS_OK)
+        return r;
+    if (!c->priv.driver)
+        return KVS_ERR_STATE; /* the platform has no sockets: feed kvs_client_handle_* instead */
+    return kvs__drv_run(c, now);
+}
+
+/* ==== [40] >>plat-posix  the POSIX platform: clocks, getrandom, UDP/TCP, DNS, interfaces ===== */
 /* depends on: >>prelude, >>util (kvs__util_addr_parse), kvs_log_level_str, kvs_log_item_str and kvs_log_item_name
    (>>api). Built only with KVS_PLATFORM_POSIX.
    entry points: kvs_posix_init, kvs_posix_deinit, kvs_posix_platform, kvs_posix_wait, and the
@@ -15110,7 +16560,7 @@ KVS__API int kvs_posix_wait(kvs_posix *px, kvs_time deadline) {
 
 #endif /* KVS_PLATFORM_POSIX */
 
-/* ==== [38] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
+/* ==== [41] >>testing  seeded RNG and fault injection (KVS_TESTING only) ======================= */
 /* depends on: >>client.  entry points: kvs_testing_*.
    Nothing here changes protocol behaviour: the hooks only replace the random source with a
    reproducible one and make chosen allocations fail.                                            */

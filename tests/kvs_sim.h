@@ -93,6 +93,21 @@ static kvs_time kvs_sim_next(const kvs_sim *s) {
 }
 
 /* Take the earliest datagram due at or before s->now into *out. 1 if there was one. */
+/* Move the clock to the earliest of: the endpoints' deadlines (d0, d1), the next delivery, `end`;
+   at least 1 ms ahead so that a loop always progresses. */
+static void kvs_sim_advance(kvs_sim *s, kvs_time d0, kvs_time d1, kvs_time end) {
+    kvs_time next = end;
+    if (d0 < next)
+        next = d0;
+    if (d1 < next)
+        next = d1;
+    if (kvs_sim_next(s) < next)
+        next = kvs_sim_next(s);
+    if (next <= s->now)
+        next = s->now + KVS_MSEC(1);
+    s->now = next > end ? end : next;
+}
+
 static int kvs_sim_pop(kvs_sim *s, kvs_sim_pkt *out) {
     int i, best = -1;
     for (i = 0; i < s->nq; i++)

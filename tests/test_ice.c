@@ -123,8 +123,6 @@ static void ic_run(ic_net *n, kvs_time limit, int (*stop)(ic_net *)) {
     static kvs_sim_pkt pk;
     while (n->sim.now < end && !(stop && stop(n))) {
         kvs_sim_pkt *k = &pk;
-        kvs_time next = end;
-        int i;
         ic_flush(n, 0);
         ic_flush(n, 1);
         while (kvs_sim_pop(&n->sim, k)) {
@@ -135,16 +133,7 @@ static void ic_run(ic_net *n, kvs_time limit, int (*stop)(ic_net *)) {
             ic_flush(n, 0);
             ic_flush(n, 1);
         }
-        for (i = 0; i < 2; i++) {
-            kvs_time d = kvs__ice_deadline(&n->ep[i].a);
-            if (d < next)
-                next = d;
-        }
-        if (kvs_sim_next(&n->sim) < next)
-            next = kvs_sim_next(&n->sim);
-        if (next <= n->sim.now)
-            next = n->sim.now + KVS_MSEC(1);
-        n->sim.now = next > end ? end : next;
+        kvs_sim_advance(&n->sim, kvs__ice_deadline(&n->ep[0].a), kvs__ice_deadline(&n->ep[1].a), end);
     }
 }
 

@@ -32,6 +32,7 @@
 #include "test_ice_nat.c"
 #include "test_sdp.c"
 #include "test_peer.c"
+#include "test_peer_api.c"
 #include "test_plat_posix.c"
 
 int main(int argc, char **argv) {
@@ -49,7 +50,7 @@ int main(int argc, char **argv) {
         KVS_TEST_SUITE("turn", kvs_tests_turn),      KVS_TEST_SUITE("ice", kvs_tests_ice),
         KVS_TEST_SUITE("sim-net", kvs_tests_sim_net), KVS_TEST_SUITE("ice-nat", kvs_tests_ice_nat),
         KVS_TEST_SUITE("tls", kvs_tests_tls),         KVS_TEST_SUITE("sdp", kvs_tests_sdp),
-        KVS_TEST_SUITE("peer", kvs_tests_peer),
+        KVS_TEST_SUITE("peer", kvs_tests_peer),       KVS_TEST_SUITE("peer-api", kvs_tests_peer_api),
         KVS_TEST_SUITE("plat-posix", kvs_tests_plat_posix),
     };
     return kvs_test_main(suites, sizeof suites / sizeof suites[0], argc, argv);

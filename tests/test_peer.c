@@ -56,15 +56,21 @@ static void pe_closed(void *ctx, uint16_t sid) {
 
 static int pe_sdp; /* the next pe_new exchanges real SDP text (offer, answer) */
 
+/* The virtual network of the peer tests (10 ms one way, 4 ms jitter, loss %) and two
+   identities. */
+static void pe_world(kvs_sim *sim, uint64_t seed, int loss, kvs_cert *a, kvs_cert *b) {
+    kvs_sim_init(sim, seed);
+    sim->loss_pct = loss;
+    sim->delay = KVS_MSEC(10);
+    sim->jitter = KVS_MSEC(4);
+    dt_load_cert(a, kvs_fx_ec_a_der, sizeof kvs_fx_ec_a_der, kvs_fx_ec_a_key);
+    dt_load_cert(b, kvs_fx_ec_b_der, sizeof kvs_fx_ec_b_der, kvs_fx_ec_b_key);
+}
+
 static pe_net *pe_new(uint64_t seed, int loss, int wrong_fp) {
     pe_net *n = (pe_net *)calloc(1, sizeof *n);
     int i;
-    kvs_sim_init(&n->sim, seed);
-    n->sim.loss_pct = loss;
-    n->sim.delay = KVS_MSEC(10);
-    n->sim.jitter = KVS_MSEC(4);
-    dt_load_cert(&n->ep[0].cert, kvs_fx_ec_a_der, sizeof kvs_fx_ec_a_der, kvs_fx_ec_a_key);
-    dt_load_cert(&n->ep[1].cert, kvs_fx_ec_b_der, sizeof kvs_fx_ec_b_der, kvs_fx_ec_b_key);
+    pe_world(&n->sim, seed, loss, &n->ep[0].cert, &n->ep[1].cert);
     for (i = 0; i < 2; i++) {
         pe_ep *e = &n->ep[i];
         kvs__peer_cfg cfg;
@@ -140,7 +146,6 @@ static void pe_run(pe_net *n, kvs_time limit, int (*stop)(pe_net *)) {
     static kvs_sim_pkt k;
     kvs_time end = n->sim.now + limit;
     while (n->sim.now < end && !(stop && stop(n))) {
-        kvs_time next = end;
         int i;
         for (i = 0; i < 2; i++) {
             kvs__peer_timeout(&n->ep[i].p, n->sim.now);
@@ -156,16 +161,7 @@ static void pe_run(pe_net *n, kvs_time limit, int (*stop)(pe_net *)) {
         }
         if (stop && stop(n))
             return;
-        for (i = 0; i < 2; i++) {
-            kvs_time d = kvs__peer_deadline(&n->ep[i].p);
-            if (d < next)
-                next = d;
-        }
-        if (kvs_sim_next(&n->sim) < next)
-            next = kvs_sim_next(&n->sim);
-        if (next <= n->sim.now)
-            next = n->sim.now + KVS_MSEC(1);
-        n->sim.now = next > end ? end : next;
+        kvs_sim_advance(&n->sim, kvs__peer_deadline(&n->ep[0].p), kvs__peer_deadline(&n->ep[1].p), end);
     }
 }
 
