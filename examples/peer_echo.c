@@ -22,6 +22,9 @@
    Errors go to stderr with exit status 1 (bad input, a failed connection, a wrong echo), 2 for
    bad usage. The connection timeline goes to stderr at the end.
 
+   It uses only the public API: one kvs_client with the POSIX platform (the driver does the
+   socket I/O), one kvs_peer, its events.
+
    Build: make (build/examples/peer_echo), or
           cc -std=c99 -O2 examples/peer_echo.c -o peer_echo -lsrtp2 -lbearssl                     */
 #define KVS_PLATFORM_POSIX 1
@@ -32,43 +35,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SOCKS 8
 #define MAX_MSG (64 * 1024)
 
 static kvs_posix PX;
 static kvs_platform PF;
-static kvs__log LOG;
-static kvs__rng RNG;
-static kvs__mem MEM;
-static int GUARD;
+static kvs_client C;
 static kvs_cert CERT;
-static kvs__peer PEER;
-static kvs_sock SOCKS[MAX_SOCKS];
-static int NSOCKS;
-static kvs_sock TURN_TCP;
-static int TURN_STREAM = -1; /* the TURN server index reached over TCP */
-static uint8_t PEND[16384];
-static size_t NPEND;
+static kvs_peer_id PEER;
 
 static int opt_offer, opt_relay_only;
 static long opt_send = -1, opt_seconds = 30;
 static const char *opt_bind, *opt_turn, *opt_turn_user = "", *opt_turn_pass = "", *opt_ca;
-static kvs__tls_anchors ANCHORS;
 
 /* Echoes the send buffer could not take yet: kept in order and sent as it drains (up to
    ECHO_BACKLOG bytes; beyond that the peer sends faster than the path carries for too long). */
 #define ECHO_BACKLOG (8u << 20)
 typedef struct echo_msg {
     struct echo_msg *next;
-    uint16_t sid;
+    uint16_t id;
     int binary;
     size_t n;
 } echo_msg;
 static echo_msg *ECHO_HEAD, *ECHO_TAIL;
 static size_t ECHO_BYTES;
 
-static int gathered, failed, channel_open;
-static uint16_t echo_sid;
+static int gathered, failed, sctp_up, channel_open;
+static uint16_t echo_id = 0xffff;
 static long sent, echoed, bad;
 
 static void die(const char *what, kvs_result r) {
@@ -76,33 +68,7 @@ static void die(const char *what, kvs_result r) {
     exit(1);
 }
 
-/* --- peer events ------------------------------------------------------------------------------ */
-
-static void on_candidate(void *ctx, const char *line) {
-    (void)ctx;
-    if (!line)
-        gathered = 1;
-}
-
-static void on_event(void *ctx, int what, int value) {
-    (void)ctx;
-    if (what == KVS__PEER_EV_FAILED) {
-        fprintf(stderr, "peer_echo: the connection failed: %s\n", kvs_result_str((kvs_result)value));
-        failed = 1;
-    }
-}
-
-static void on_open(void *ctx, uint16_t sid) {
-    (void)ctx;
-    fprintf(stderr, "peer_echo: channel %u open\n", (unsigned)sid);
-    if (opt_offer && sid == echo_sid)
-        channel_open = 1;
-}
-
-static void on_closed(void *ctx, uint16_t sid) {
-    (void)ctx;
-    fprintf(stderr, "peer_echo: channel %u closed\n", (unsigned)sid);
-}
+/* --- messages --------------------------------------------------------------------------------- */
 
 /* Message k of the --send run: 4 bytes k, then a pattern; size from k. */
 static size_t msg_size(long k) {
@@ -114,40 +80,12 @@ static void msg_fill(uint8_t *p, size_t n, long k) {
     size_t i;
     for (i = 0; i < n; i++)
         p[i] = (uint8_t)('a' + (k * 7 + (long)i) % 26);
-    if (n >= 4)
-        kvs__put_u32(p, (uint32_t)k | 0x40404040u);
-}
-
-static void on_message(void *ctx, uint16_t sid, const uint8_t *p, size_t n, int binary) {
-    (void)ctx;
-    if (opt_send >= 0) {
-        static uint8_t want[MAX_MSG];
-        size_t sz = msg_size(echoed);
-        msg_fill(want, sz, echoed);
-        if (sid != echo_sid || n != sz || memcmp(p, want, n) != 0 || binary != (int)(echoed & 1))
-            bad++;
-        echoed++;
-        return;
-    }
-    if (!ECHO_HEAD && kvs__peer_send(&PEER, sid, p, n, binary) == KVS_OK)
-        return;
-    {
-        echo_msg *m;
-        if (ECHO_BYTES + n > ECHO_BACKLOG || !(m = (echo_msg *)malloc(sizeof *m + n))) {
-            fprintf(stderr, "peer_echo: echo on channel %u dropped (backlog full)\n", (unsigned)sid);
-            return;
-        }
-        m->next = NULL;
-        m->sid = sid;
-        m->binary = binary;
-        m->n = n;
-        memcpy(m + 1, p, n);
-        if (ECHO_TAIL)
-            ECHO_TAIL->next = m;
-        else
-            ECHO_HEAD = m;
-        ECHO_TAIL = m;
-        ECHO_BYTES += n;
+    if (n >= 4) {
+        uint32_t v = (uint32_t)k | 0x40404040u;
+        p[0] = (uint8_t)(v >> 24);
+        p[1] = (uint8_t)(v >> 16);
+        p[2] = (uint8_t)(v >> 8);
+        p[3] = (uint8_t)v;
     }
 }
 
@@ -155,11 +93,11 @@ static void on_message(void *ctx, uint16_t sid, const uint8_t *p, size_t n, int 
 static void echo_flush(void) {
     while (ECHO_HEAD) {
         echo_msg *m = ECHO_HEAD;
-        kvs_result r = kvs__peer_send(&PEER, m->sid, m + 1, m->n, m->binary);
+        kvs_result r = kvs_dc_send(&C, PEER, m->id, m + 1, m->n, m->binary);
         if (r == KVS_ERR_AGAIN)
             return;
         if (r != KVS_OK)
-            fprintf(stderr, "peer_echo: echo on channel %u dropped: %s\n", (unsigned)m->sid, kvs_result_str(r));
+            fprintf(stderr, "peer_echo: echo on channel %u dropped: %s\n", (unsigned)m->id, kvs_result_str(r));
         ECHO_HEAD = m->next;
         if (!ECHO_HEAD)
             ECHO_TAIL = NULL;
@@ -168,135 +106,133 @@ static void echo_flush(void) {
     }
 }
 
-/* --- sockets ---------------------------------------------------------------------------------- */
-
-static void open_sockets(void) {
-    kvs_addr addrs[MAX_SOCKS];
-    int n, i;
-    if (opt_bind) {
-        if (kvs_addr_parse(&addrs[0], opt_bind, strlen(opt_bind), 0) != KVS_OK) {
-            fprintf(stderr, "peer_echo: --bind %s: not an IP address\n", opt_bind);
-            exit(2);
-        }
-        n = 1;
-    } else {
-        n = kvs_posix_local_addresses(&PX, addrs, MAX_SOCKS);
-        if (n <= 0)
-            die("no local address", (kvs_result)n);
+static void echo(uint16_t id, const uint8_t *p, size_t n, int binary) {
+    echo_msg *m;
+    if (!ECHO_HEAD && kvs_dc_send(&C, PEER, id, p, n, binary) == KVS_OK)
+        return;
+    if (ECHO_BYTES + n > ECHO_BACKLOG || !(m = (echo_msg *)malloc(sizeof *m + n))) {
+        fprintf(stderr, "peer_echo: echo on channel %u dropped (backlog full)\n", (unsigned)id);
+        return;
     }
-    for (i = 0; i < n && NSOCKS < MAX_SOCKS; i++) {
-        kvs_addr bound;
-        if (kvs_addr_is_link_local(&addrs[i]) || kvs_posix_udp_open(&PX, &addrs[i], &SOCKS[NSOCKS], &bound) < 0)
-            continue;
-        if (kvs__ice_add_host(&PEER.ice, NSOCKS, &bound) == KVS_OK)
-            NSOCKS++;
-        else
-            kvs_posix_sock_close(&PX, SOCKS[NSOCKS]);
-    }
-    if (!NSOCKS)
-        die("no usable local address", KVS_ERR_IO);
+    m->next = NULL;
+    m->id = id;
+    m->binary = binary;
+    m->n = n;
+    memcpy(m + 1, p, n);
+    if (ECHO_TAIL)
+        ECHO_TAIL->next = m;
+    else
+        ECHO_HEAD = m;
+    ECHO_TAIL = m;
+    ECHO_BYTES += n;
 }
 
-static void add_turn(void) {
-    const char *host;
-    size_t hl;
-    uint16_t port;
-    int transport, is_turn, idx;
-    char name[256];
-    kvs_addr server;
-    kvs_result r;
-    if (kvs__turn_uri_parse(opt_turn, strlen(opt_turn), &host, &hl, &port, &transport, &is_turn) != KVS_OK ||
-        !is_turn || hl >= sizeof name) {
-        fprintf(stderr, "peer_echo: --turn %s: not a turn: URI\n", opt_turn);
-        exit(2);
+static void check_echo(uint16_t id, const uint8_t *p, size_t n, int binary) {
+    static uint8_t want[MAX_MSG];
+    size_t sz = msg_size(echoed);
+    msg_fill(want, sz, echoed);
+    if (id != echo_id || n != sz || memcmp(p, want, n) != 0 || binary != (int)(echoed & 1))
+        bad++;
+    echoed++;
+}
+
+/* --- events ------------------------------------------------------------------------------------ */
+
+static void on_event(const kvs_event *ev) {
+    switch (ev->type) {
+    case KVS_EV_PEER_CANDIDATE:
+        if (ev->u.candidate.len == 0)
+            gathered = 1;
+        break;
+    case KVS_EV_PEER_STATE:
+        if (ev->u.state.state == KVS_PEER_FAILED) {
+            fprintf(stderr, "peer_echo: the connection failed: %s\n", kvs_result_str(ev->u.state.result));
+            failed = 1;
+        }
+        break;
+    case KVS_EV_PEER_MILESTONE:
+        if (ev->u.milestone.which == KVS_MS_SCTP_UP)
+            sctp_up = 1;
+        break;
+    case KVS_EV_DC_OPEN:
+        fprintf(stderr, "peer_echo: channel %u open\n", (unsigned)ev->u.dc.id);
+        if (opt_offer && ev->u.dc.id == echo_id)
+            channel_open = 1;
+        break;
+    case KVS_EV_DC_MESSAGE:
+        if (opt_send >= 0)
+            check_echo(ev->u.dc.id, ev->u.dc.data, ev->u.dc.len, ev->u.dc.binary);
+        else
+            echo(ev->u.dc.id, ev->u.dc.data, ev->u.dc.len, ev->u.dc.binary);
+        break;
+    case KVS_EV_DC_CLOSE:
+        fprintf(stderr, "peer_echo: channel %u closed\n", (unsigned)ev->u.dc.id);
+        break;
+    case KVS_EV_DC_BUFFERED_LOW:
+        echo_flush();
+        break;
+    default:
+        break;
     }
-    if (transport == KVS__TURN_TLS && !opt_ca) {
-        fprintf(stderr, "peer_echo: --turn %s: turns: needs --ca\n", opt_turn);
-        exit(2);
-    }
-    memcpy(name, host, hl);
-    name[hl] = 0;
-    if (kvs_posix_resolve(&PX, name, port, &server, 1) < 1)
-        die("resolving the TURN server", KVS_ERR_NOT_FOUND);
-    if (transport != KVS__TURN_UDP && kvs_posix_tcp_connect(&PX, &server, &TURN_TCP) < 0)
-        die("connecting to the TURN server", KVS_ERR_IO);
-    if (transport == KVS__TURN_TLS) {
-        /* the library runs TLS to the server itself; we carry the bytes */
-        static char pem[65536];
-        FILE *f = fopen(opt_ca, "rb");
-        size_t n = f ? fread(pem, 1, sizeof pem, f) : 0;
-        if (f)
-            fclose(f);
-        if (!n || (r = kvs__tls_anchors_parse(&ANCHORS, &MEM, &LOG, pem, n)) != KVS_OK)
-            die("--ca: reading the trust anchors", n ? r : KVS_ERR_IO);
-        r = kvs__ice_add_turn_tls(&PEER.ice, &server, name, hl, &ANCHORS, kvs_posix_unix_time(NULL), &MEM,
-                                  opt_turn_user, strlen(opt_turn_user), opt_turn_pass, strlen(opt_turn_pass),
-                                  kvs_posix_now(NULL), &idx);
-    } else {
-        r = kvs__ice_add_turn_server(&PEER.ice, 0, &server, transport, opt_turn_user, strlen(opt_turn_user),
-                                     opt_turn_pass, strlen(opt_turn_pass), kvs_posix_now(NULL), &idx);
-    }
-    if (r != KVS_OK)
-        die("TURN server", r);
-    if (transport != KVS__TURN_UDP)
-        TURN_STREAM = idx;
 }
 
 /* --- the loop ---------------------------------------------------------------------------------- */
 
-static void pump(kvs_time now) {
-    uint8_t buf[2048];
-    kvs_addr from;
-    kvs__ice_route r;
-    size_t len;
-    int i, n;
-    for (i = 0; i < NSOCKS; i++)
-        while ((n = kvs_posix_udp_recv(&PX, SOCKS[i], &from, buf, sizeof buf)) > 0)
-            kvs__peer_input(&PEER, i, &from, buf, (size_t)n, now);
-    if (TURN_STREAM >= 0) {
-        while ((n = kvs_posix_tcp_recv(&PX, TURN_TCP, buf, sizeof buf)) > 0)
-            kvs__peer_stream_input(&PEER, TURN_STREAM, buf, (size_t)n, now);
+/* Offerer: open "echo" once SCTP is up; with --send, keep the send buffer full. */
+static void offerer_work(void) {
+    static uint8_t msg[MAX_MSG];
+    if (opt_offer && sctp_up && echo_id == 0xffff) {
+        kvs_dc_config dc;
+        memset(&dc, 0, sizeof dc);
+        dc.label = "echo";
+        dc.type = KVS_DC_RELIABLE;
+        dc.id = -1;
+        if (kvs_dc_open(&C, PEER, &dc, &echo_id) != KVS_OK)
+            echo_id = 0xffff;
     }
-    kvs__peer_timeout(&PEER, now);
-    echo_flush();
-    /* stream bytes are never dropped (a lost TLS record breaks the connection): while the TCP
-       connection does not take them, nothing more is pulled out of the peer */
-    for (;;) {
-        while (NPEND) {
-            int k = kvs_posix_tcp_send(&PX, TURN_TCP, PEND, NPEND);
-            if (k <= 0)
-                break;
-            memmove(PEND, PEND + k, NPEND - (size_t)k);
-            NPEND -= (size_t)k;
-        }
-        if (NPEND + sizeof buf > sizeof PEND || kvs__peer_output(&PEER, &r, buf, sizeof buf, &len, now) != KVS_OK)
+    while (channel_open && sent < opt_send) {
+        size_t sz = msg_size(sent);
+        msg_fill(msg, sz, sent);
+        if (kvs_dc_send(&C, PEER, echo_id, msg, sz, (int)(sent & 1)) != KVS_OK)
             break;
-        if (r.kind == KVS__ICE_ROUTE_UDP && r.sock >= 0 && r.sock < NSOCKS)
-            (void)kvs_posix_udp_send(&PX, SOCKS[r.sock], &r.to, buf, len);
-        else if (r.kind == KVS__ICE_ROUTE_STREAM) {
-            memcpy(PEND + NPEND, buf, len);
-            NPEND += len;
-        }
+        sent++;
     }
 }
 
-static void wait_until(kvs_time end, int (*done)(void)) {
-    for (;;) {
-        kvs_time now = kvs_posix_now(NULL), d;
-        pump(now);
-        if ((done && done()) || now >= end || failed)
-            return;
-        d = kvs__peer_deadline(&PEER);
-        if (d > end)
-            d = end;
-        if (d > now + KVS_MSEC(50))
-            d = now + KVS_MSEC(50);
-        kvs_posix_wait(&PX, d > now ? d : now + KVS_MSEC(1));
-    }
+static void step(void) {
+    kvs_event ev;
+    kvs_time now = kvs_posix_now(NULL);
+    (void)kvs_run_once(&C, now);
+    while (kvs_client_poll(&C, now, &ev) == KVS_OK)
+        on_event(&ev);
+    echo_flush();
+    offerer_work();
+    while (kvs_client_poll(&C, now, &ev) == KVS_OK) /* what the sends above produced */
+        on_event(&ev);
 }
 
 static int is_gathered(void) {
     return gathered;
+}
+
+static int all_echoed(void) {
+    return opt_send >= 0 && echoed >= opt_send;
+}
+
+static void wait_until(kvs_time end, int (*done)(void)) {
+    for (;;) {
+        kvs_time now, d;
+        step();
+        now = kvs_posix_now(NULL);
+        if ((done && done()) || now >= end || failed)
+            return;
+        d = kvs_client_next_timeout(&C);
+        if (d > end)
+            d = end;
+        if (d > now + KVS_MSEC(50))
+            d = now + KVS_MSEC(50);
+        kvs_posix_wait(&PX, d > now ? d : now);
+    }
 }
 
 /* stdin until EOF or a line holding only "." */
@@ -318,41 +254,36 @@ static size_t read_sdp(char *buf, size_t cap) {
     return n;
 }
 
-static int all_echoed(void) {
-    static uint8_t msg[MAX_MSG];
-    if (!channel_open && PEER.sctp_started && echo_sid == 0xffff) {
-        if (kvs__peer_open_channel(&PEER, "echo", "", KVS_DC_RELIABLE, 0, 0, -1, &echo_sid) != KVS_OK)
-            echo_sid = 0xffff;
-    }
-    while (channel_open && sent < opt_send) {
-        size_t sz = msg_size(sent);
-        msg_fill(msg, sz, sent);
-        if (kvs__peer_send(&PEER, echo_sid, msg, sz, (int)(sent & 1)) != KVS_OK)
-            break;
-        sent++;
-    }
-    return opt_send >= 0 && echoed >= opt_send;
-}
-
-static int open_channel_when_up(void) {
-    if (opt_offer && PEER.sctp_started && echo_sid == 0xffff)
-        (void)kvs__peer_open_channel(&PEER, "echo", "", KVS_DC_RELIABLE, 0, 0, -1, &echo_sid);
-    return 0;
-}
-
 static void usage(void) {
     fprintf(stderr, "usage: peer_echo [--offer [--send N]] [--seconds N] [--bind ADDR] [--turn URI --turn-user U "
                     "--turn-pass P [--ca FILE]] [--relay-only]\n");
     exit(2);
 }
 
+static void print_timeline(kvs_time start) {
+    static const char *names[KVS_MS_COUNT_] = {"remote description", "first candidate", "ICE", "DTLS", "SCTP",
+                                               "first channel"};
+    kvs_peer_stats st;
+    int i;
+    if (kvs_peer_stats_get(&C, PEER, &st) != KVS_OK)
+        return;
+    fprintf(stderr, "peer_echo: timeline (ms from start):");
+    for (i = 0; i < KVS_MS_COUNT_; i++)
+        fprintf(stderr, "%s %s %.1f", i ? "," : "", names[i],
+                st.timeline.at[i] ? (double)(st.timeline.at[i] - start) / 1e3 : -1.0);
+    fprintf(stderr, "\n");
+}
+
 int main(int argc, char **argv) {
-    static char sdp_text[65536];
-    kvs__peer_cfg cfg;
-    kvs__peer_cb cb;
+    static char sdp_text[65536], pem[65536], out[16384];
+    kvs_config cc;
+    kvs_peer_config pc;
+    kvs_ice_server turn;
+    kvs_addr bind_addr;
     kvs_result r;
     kvs_time start, end;
-    int i;
+    size_t n, len;
+    int i, line = 0;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--offer"))
             opt_offer = 1;
@@ -377,73 +308,78 @@ int main(int argc, char **argv) {
     }
     if ((opt_send >= 0 && !opt_offer) || (opt_relay_only && !opt_turn) || opt_seconds < 0)
         usage();
-    echo_sid = 0xffff;
+    if (opt_bind && kvs_addr_parse(&bind_addr, opt_bind, strlen(opt_bind), 0) != KVS_OK) {
+        fprintf(stderr, "peer_echo: --bind %s: not an IP address\n", opt_bind);
+        return 2;
+    }
     kvs_posix_init(&PX);
     kvs_posix_platform(&PX, &PF);
     PF.log = getenv("KVS_VERBOSE") ? kvs_posix_log : NULL;
-    kvs__log_init(&LOG, &PF, &GUARD, KVS_LOG_DEBUG);
-    kvs__mem_init(&MEM, &PF, &GUARD, &LOG, 0);
-    kvs__crypto_rng_init(&RNG, &PF, &GUARD, &LOG);
+    memset(&cc, 0, sizeof cc);
+    if (opt_ca) { /* the trust anchors a turns: server's certificate must chain to */
+        FILE *f = fopen(opt_ca, "rb");
+        n = f ? fread(pem, 1, sizeof pem, f) : 0;
+        if (f)
+            fclose(f);
+        if (!n)
+            die("--ca: reading the trust anchors", KVS_ERR_IO);
+        cc.trust_anchors_pem = pem;
+        cc.trust_anchors_len = n;
+    }
+    if ((r = kvs_client_init(&C, &cc, &PF)) != KVS_OK) {
+        fprintf(stderr, "peer_echo: %s: %s\n", kvs_result_str(r), kvs_log_item_str(kvs_client_last_error_item(&C)));
+        return 1;
+    }
     if ((r = kvs_cert_generate(&CERT, &PF, NULL, 0)) != KVS_OK)
         die("generating the certificate", r);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.ice.controlling = opt_offer;
-    cfg.ice.relay_only = opt_relay_only;
-    cfg.cert = &CERT;
-    memset(&cb, 0, sizeof cb);
-    cb.candidate = on_candidate;
-    cb.event = on_event;
-    cb.open = on_open;
-    cb.message = on_message;
-    cb.closed = on_closed;
+    memset(&pc, 0, sizeof pc);
+    pc.cert = &CERT;
+    if (opt_turn) {
+        turn.url = opt_turn;
+        turn.username = opt_turn_user;
+        turn.credential = opt_turn_pass;
+        pc.ice_servers = &turn;
+        pc.n_ice_servers = 1;
+    }
+    pc.ice_policy = opt_relay_only ? KVS_ICE_POLICY_RELAY : KVS_ICE_POLICY_ALL;
+    if (opt_bind) {
+        pc.local_addresses = &bind_addr;
+        pc.n_local_addresses = 1;
+    }
     start = kvs_posix_now(NULL);
-    if ((r = kvs__peer_init(&PEER, &cfg, &cb, &RNG, &LOG, &MEM, start)) != KVS_OK)
-        die("creating the peer", r);
-    open_sockets();
-    if (opt_turn)
-        add_turn();
+    if ((r = kvs_peer_create(&C, &pc, start, &PEER)) != KVS_OK) {
+        fprintf(stderr, "peer_echo: creating the peer: %s (%s)\n", kvs_result_str(r),
+                kvs_log_item_str(kvs_client_last_error_item(&C)));
+        return r == KVS_ERR_INVALID_ARG ? 2 : 1;
+    }
     end = start + KVS_SEC(opt_seconds);
+    wait_until(start + KVS_SEC(10), is_gathered);
     if (!opt_offer) {
-        static char answer[16384];
-        size_t n = read_sdp(sdp_text, sizeof sdp_text), len;
-        int line = 0;
-        wait_until(start + KVS_SEC(10), is_gathered);
-        r = kvs__peer_answer(&PEER, sdp_text, n, answer, sizeof answer, &len, &line, kvs_posix_now(NULL));
+        n = read_sdp(sdp_text, sizeof sdp_text);
+        r = kvs_peer_answer(&C, PEER, sdp_text, n, out, sizeof out, &len, &line, kvs_posix_now(NULL));
         if (r != KVS_OK) {
             fprintf(stderr, "peer_echo: the offer%s%d: %s\n", line ? ", line " : " ", line, kvs_result_str(r));
             return 1;
         }
-        fwrite(answer, 1, len, stdout);
+        fwrite(out, 1, len, stdout);
         fputs(".\n", stdout);
         fflush(stdout);
         wait_until(end, NULL);
     } else {
-        static char offer[16384];
-        size_t n, len;
-        int line = 0;
-        wait_until(start + KVS_SEC(10), is_gathered);
-        if ((r = kvs__peer_create_offer(&PEER, offer, sizeof offer, &len)) != KVS_OK)
+        if ((r = kvs_peer_create_offer(&C, PEER, out, sizeof out, &len, kvs_posix_now(NULL))) != KVS_OK)
             die("writing the offer", r);
-        fwrite(offer, 1, len, stdout);
+        fwrite(out, 1, len, stdout);
         fputs(".\n", stdout);
         fflush(stdout);
         n = read_sdp(sdp_text, sizeof sdp_text);
-        r = kvs__peer_set_answer(&PEER, sdp_text, n, &line, kvs_posix_now(NULL));
+        r = kvs_peer_set_answer(&C, PEER, sdp_text, n, &line, kvs_posix_now(NULL));
         if (r != KVS_OK) {
             fprintf(stderr, "peer_echo: the answer%s%d: %s\n", line ? ", line " : " ", line, kvs_result_str(r));
             return 1;
         }
-        wait_until(end, opt_send >= 0 ? all_echoed : open_channel_when_up);
+        wait_until(end, opt_send >= 0 ? all_echoed : NULL);
     }
-    fprintf(stderr,
-            "peer_echo: timeline (ms from start): remote description %.1f, first candidate %.1f, ICE %.1f, "
-            "DTLS %.1f, SCTP %.1f, first channel %.1f\n",
-            PEER.tl.remote_set ? (double)(PEER.tl.remote_set - start) / 1e3 : -1.0,
-            PEER.tl.first_candidate ? (double)(PEER.tl.first_candidate - start) / 1e3 : -1.0,
-            PEER.tl.ice_connected ? (double)(PEER.tl.ice_connected - start) / 1e3 : -1.0,
-            PEER.tl.dtls_connected ? (double)(PEER.tl.dtls_connected - start) / 1e3 : -1.0,
-            PEER.tl.sctp_up ? (double)(PEER.tl.sctp_up - start) / 1e3 : -1.0,
-            PEER.tl.first_channel ? (double)(PEER.tl.first_channel - start) / 1e3 : -1.0);
+    print_timeline(start);
     if (opt_send >= 0) {
         fprintf(stderr, "peer_echo: %ld of %ld messages echoed, %ld wrong\n", echoed, opt_send, bad);
         if (echoed < opt_send || bad)
@@ -454,9 +390,7 @@ int main(int argc, char **argv) {
         ECHO_HEAD = m->next;
         free(m);
     }
-    kvs__peer_deinit(&PEER);
-    if (opt_ca)
-        kvs__tls_anchors_free(&ANCHORS);
+    kvs_client_deinit(&C);
     kvs_cert_clear(&CERT);
     kvs_posix_deinit(&PX);
     return failed ? 1 : 0;
