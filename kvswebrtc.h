@@ -20,11 +20,13 @@
   The subsystems land one by one; the README's status table says which are complete. This version
   contains the foundation (result codes, logging, the memory accountant, cursors, hex / base64 /
   CRC / percent-encoding / dates, a JSON reader and writer, IP address helpers, the client
-  skeleton, the POSIX platform), the BearSSL glue (hashes, HMAC, ECDHE, ECDSA, RSA verification,
+  object and its event queue, the POSIX platform and the optional driver over it), the BearSSL glue (hashes, HMAC, ECDHE, ECDSA, RSA verification,
   AES-GCM, the TLS PRF), WebRTC certificates (generation, import, fingerprints), a DTLS 1.2
   engine for both roles with DTLS-SRTP keying, SRTP through libsrtp2, SCTP data channels, a
   TLS 1.2 client engine (BearSSL) with trust anchors, SNI and host name verification, STUN / TURN
-  / ICE, and an SDP parser with a JSEP offer / answer writer for data channels.
+  / ICE, an SDP parser with a JSEP offer / answer writer for data channels, and the peer
+  connection (kvs_peer_*: offer / answer, trickle ICE, data channels) that glues them together
+  behind any signaling.
 
   ================================================================================================
   0.2  DO THIS
@@ -123,15 +125,33 @@
           return 0;
       }
 
-  The canonical event loop, once the networking sections land, is the one of every sans-IO stack:
+  A data channel peer with your own signaling (>>api-peer), the POSIX driver doing the I/O:
 
+      kvs_cert cert;  kvs_peer_config pc;  kvs_peer_id peer;  kvs_event ev;
+      kvs_ice_server turn = {"turn:turn.example.com:3478", "user", "secret"};
+      kvs_cert_generate(&cert, &pf, NULL, 0);
+      memset(&pc, 0, sizeof pc);
+      pc.cert = &cert;  pc.ice_servers = &turn;  pc.n_ice_servers = 1;
+      kvs_peer_create(&client, &pc, kvs_posix_now(NULL), &peer);
+      ... kvs_peer_answer(&client, peer, offer, offer_len, answer, sizeof answer, &len, NULL, now)
+          and send the answer (or kvs_peer_create_offer, then kvs_peer_set_answer) ...
       for (;;) {
-          kvs_time deadline = kvs_client_next_timeout(&client);    KVS_TIME_NEVER when idle
-          wait_for_sockets_until(deadline);                          select / lwIP / RTOS
-          kvs_run_once(&client);                                     I/O through kvs_platform
-          while (kvs_client_poll(&client, &ev) == KVS_OK)            drain every event
-              on_event(&ev);
+          kvs_time now = kvs_posix_now(NULL);
+          kvs_run_once(&client, now);                                 sockets in, timers
+          while (kvs_client_poll(&client, now, &ev) == KVS_OK)        drain every event
+              switch (ev.type) {
+              case KVS_EV_PEER_CANDIDATE: signal ev.u.candidate.line ("" = end-of-candidates)
+              case KVS_EV_DC_OPEN:        ev.u.dc.id, ev.u.dc.label
+              case KVS_EV_DC_MESSAGE:     kvs_dc_send(&client, ev.peer, ev.u.dc.id,
+                                                      ev.u.dc.data, ev.u.dc.len, ev.u.dc.binary);
+              ...
+              }
+          kvs_posix_wait(&posix, kvs_client_next_timeout(&client));  sockets or the deadline
       }
+
+  Without the driver (no socket callbacks in the platform) the same loop feeds
+  kvs_client_handle_datagram / _stream / _timeout and sends the KVS_EV_TRANSMIT_* events itself.
+  examples/peer_echo.c is a complete program.
 
   THE INVARIANT: after any input, drain the events until the poll call returns KVS_ERR_AGAIN, then
   read the next timeout. Input calls made while handling an event are allowed as long as draining
@@ -313,6 +333,13 @@
   kvs__sdp from the accountant for the call.
   SCTP (>>sctp): 19928 bytes per association plus its buffers (send 1 MiB, receive max message +
   64 KiB by default, each bounded by the configuration).
+  Peer connections (>>peer-host): each kvs_peer is one block of 95008 bytes on x86-64 (the
+  peer connection above, its sockets and ICE server table) plus the SCTP buffers, the DTLS
+  handshake (16240 bytes while it runs), a 16 KiB buffer per TURN TCP / TLS stream (driver)
+  and a TLS block per turns: server; kvs_peer_memory_size gives the worst case (1868384 bytes
+  with the defaults: a 1 MiB send buffer and a 256 KiB max message). The client adds one event
+  queue, allocated with its first peer: one SCTP receive window plus a record per TSN of it,
+  434176 bytes with the defaults (kvs_client_queue_size; kvs_config.max_message_size scales it).
   SDP (>>sdp): a parsed description is one fixed-size kvs__sdp with no heap use: 4048 bytes on
   x86-64 with the defaults (KVS_SDP_MAX_MEDIA 8 sections of 232 bytes, KVS_SDP_MAX_CANDIDATES 16
   candidates of 116 bytes); it holds views into the text, which the caller keeps.
@@ -321,6 +348,9 @@
   0.9  RECENT CHANGES      (full history in README.md)
   ================================================================================================
 
+  0.5.0  The peer connection API (kvs_peer_*, kvs_dc_*), the client's event queue and poll loop,
+         the optional driver (kvs_run_once); examples/peer_echo; interop with Chromium, werift
+         and aiortc data channels.
   0.4.0  STUN (RFC 8489), TURN client over UDP / TCP / TLS (RFC 8656), ICE agent (RFC 8445, 8838,
          7675), TLS 1.2 client over BearSSL.
   0.3.0  SCTP (RFC 4960 subset, RFC 3758 PR-SCTP, RFC 6525 stream reset, RFC 8261 over DTLS)
@@ -341,9 +371,9 @@
 #endif
 
 #define KVS_VERSION_MAJOR 0
-#define KVS_VERSION_MINOR 4
+#define KVS_VERSION_MINOR 5
 #define KVS_VERSION_PATCH 0
-#define KVS_VERSION_STRING "0.4.0"
+#define KVS_VERSION_STRING "0.5.0"
 
 #ifndef KVS_STATIC
 #define KVS_STATIC 0
@@ -620,7 +650,7 @@ typedef struct kvs_config {
 KVS_DEF kvs_result kvs_config_resolve(const kvs_config *in, kvs_config *out);
 
 /* ==== [6] >>api-events  kvs_event ======================================================== */
-/* depends on: >>api-types.  entry points: none yet (kvs_client_poll lands with the driver)        */
+/* depends on: >>api-types.  entry points: kvs_client_poll (>>api-peer) hands them out            */
 
 /* Event table: type                  union member   meaning
                 KVS_EV_TRANSMIT_UDP   transmit       send data/len from sock to `to`
@@ -13952,8 +13982,8 @@ KVS_PRIVATE kvs_result kvs__sdp_write_answer(const kvs__sdp *o, const kvs__sdp_l
 }
 
 /* ==== [35] >>peer  one peer connection: ICE + DTLS + SCTP / DCEP glued, timeline ========== */
-/* depends on: >>ice, >>ice-check, >>dtls, >>sctp, >>dcep.  entry points: none yet (the public
-   kvs_peer API and the SDP offer / answer build on it).
+/* depends on: >>ice, >>ice-check, >>dtls, >>sctp, >>dcep, >>sdp.  entry points: kvs_peer_* and
+   kvs_dc_* through >>peer-host.
    The transport stack of one WebRTC peer connection, sans-IO, independent of any signaling:
    the caller gives the remote ICE credentials, the remote certificate fingerprint and the DTLS
    role (from SDP), trickles candidates, feeds datagrams / TURN stream bytes and sends what
