@@ -7,22 +7,7 @@
    After each record the agent's output is drained and every datagram it sends is checked: STUN
    with a valid FINGERPRINT (checks and answers also a MESSAGE-INTEGRITY that checks with the
    password of the side that must verify it), or TURN framing towards the TURN server. */
-#define KVS_TESTING 1
-#define KVSWEBRTC_IMPLEMENTATION
-#include "../../kvswebrtc.h"
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fz_check(int ok) {
-    if (!ok)
-        abort();
-}
-
-static int fz_random(void *user, void *buf, size_t len) {
-    return kvs_testing_random((kvs_testing_rng *)user, buf, len);
-}
+#include "fuzz_common.h"
 
 static void fz_data(void *ctx, const uint8_t *p, size_t n) {
     (void)ctx;

@@ -7,23 +7,8 @@
    socket. After each record B's events are drained and checked: known types, TRANSMIT datagrams
    on B's socket within the MTU, candidate lines NUL-terminated, message data within bounds, the
    heap within kvs_peer_memory_size + kvs_client_queue_size, nothing left after deinit. */
-#define KVS_TESTING 1
-#define KVSWEBRTC_IMPLEMENTATION
-#include "../../kvswebrtc.h"
+#include "fuzz_common.h"
 #include "../kvs_test_certs.h"
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fz_check(int ok) {
-    if (!ok)
-        abort();
-}
-
-static int fz_random(void *user, void *buf, size_t len) {
-    return kvs_testing_random((kvs_testing_rng *)user, buf, len);
-}
 static kvs_time fz_now(void *user) {
     (void)user;
     return 0;

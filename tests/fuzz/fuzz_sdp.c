@@ -9,18 +9,7 @@
    - the answer to any accepted description is written (its size measured first), parses again,
      and has the JSEP shape: the same sections in the same order with the same media tokens and
      mids, the data channel section (if any) accepted on the transport, every other one port 0. */
-#define KVS_TESTING 1
-#define KVSWEBRTC_IMPLEMENTATION
-#include "../../kvswebrtc.h"
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fz_check(int ok) {
-    if (!ok)
-        abort();
-}
+#include "fuzz_common.h"
 
 static int fz_in(const kvs_str v, const char *p, size_t n) {
     return !v.p || (v.p >= p && v.n <= n && v.p + v.n <= p + n);

@@ -8,18 +8,7 @@
    - a message rebuilt from the parsed attributes with the builder (same type, transaction id,
      attribute values; integrity and fingerprint recomputed) parses again to the same attributes,
      and its integrity and fingerprint check. */
-#define KVS_TESTING 1
-#define KVSWEBRTC_IMPLEMENTATION
-#include "../../kvswebrtc.h"
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fz_check(int ok) {
-    if (!ok)
-        abort();
-}
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static uint8_t out[70000];

@@ -11,18 +11,7 @@
    the long-term key; data handed up is never longer than the datagram it came in (on a stream: than the frame
    buffer); the state is one
    of the defined ones; the stream buffer never holds more than its size. */
-#define KVS_TESTING 1
-#define KVSWEBRTC_IMPLEMENTATION
-#include "../../kvswebrtc.h"
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fz_check(int ok) {
-    if (!ok)
-        abort();
-}
+#include "fuzz_common.h"
 
 static size_t fz_frame;
 
@@ -31,10 +20,6 @@ static void fz_data(void *ctx, const kvs_addr *peer, const uint8_t *p, size_t n)
     (void)peer;
     (void)p;
     fz_check(n <= fz_frame);
-}
-
-static int fz_random(void *user, void *buf, size_t len) {
-    return kvs_testing_random((kvs_testing_rng *)user, buf, len);
 }
 
 /* The request going out now, checked; 1 when there was one (parsed into m). */
