@@ -108,6 +108,7 @@ static void pa_drain(pa_net *n, int i) {
 
 /* The echoing side may receive a whole send buffer's worth at once: its own is larger. */
 #define PA_SEND_BUFFER (4u << 20)
+static uint32_t pa_send_buffer0 = PA_SEND_BUFFER; /* endpoint 0's */
 
 static pa_net *pa_new(uint64_t seed, int loss) {
     pa_net *n = (pa_net *)calloc(1, sizeof *n);
@@ -126,7 +127,7 @@ static pa_net *pa_new(uint64_t seed, int loss) {
         pc.sockets = &e->sock;
         pc.socket_addresses = &e->addr;
         pc.n_sockets = 1;
-        pc.send_buffer = PA_SEND_BUFFER;
+        pc.send_buffer = i ? PA_SEND_BUFFER : pa_send_buffer0;
         CHECK_EQ(kvs_peer_create(&e->c, &pc, n->sim.now, &e->id), KVS_OK);
         CHECK(e->id.id != 0);
         pa_drain(n, i);
@@ -268,6 +269,8 @@ static void pa_data_channel(int loss, int slow_app) {
     CHECK_EQ(n->ep[0].bad, 0);
     if (slow_app)
         CHECK(n->ep[1].again > 0); /* inputs were refused until drained: and nothing was lost */
+    if (pa_send_buffer0 < PA_SEND_BUFFER)
+        CHECK(n->ep[0].lows > 0); /* the sender waited for "buffered amount low" */
     /* an unordered channel without retransmissions, opened by the answerer this time */
     dc.label = "fast";
     dc.type = KVS_DC_REXMIT_UNORDERED;
@@ -329,6 +332,14 @@ static void test_peer_api_lossy(void) {
    KVS_ERR_AGAIN until it does, and every message still arrives once, in order. */
 static void test_peer_api_slow_app(void) {
     pa_data_channel(0, 1);
+}
+
+/* A 256 KiB send buffer: kvs_dc_send says KVS_ERR_AGAIN, KVS_EV_DC_BUFFERED_LOW follows once it
+   drained below half, and the sender goes on. */
+static void test_peer_api_buffered_low(void) {
+    pa_send_buffer0 = 256u * 1024u;
+    pa_data_channel(0, 0);
+    pa_send_buffer0 = PA_SEND_BUFFER;
 }
 
 /* Servers by name in sans-IO mode: RESOLVE, then TCP_CONNECT for TURN over TCP; a name that
@@ -494,6 +505,7 @@ static const kvs_test_case kvs_tests_peer_api[] = {
     {"data_channel", test_peer_api_data_channel},
     {"lossy", test_peer_api_lossy},
     {"slow_app", test_peer_api_slow_app},
+    {"buffered_low", test_peer_api_buffered_low},
     {"servers", test_peer_api_servers},
     {"errors", test_peer_api_errors},
 };
