@@ -14072,9 +14072,27 @@ KVS_PRIVATE void kvs__peer_ice_state(void *ctx, int state) {
 
 KVS_PRIVATE void kvs__peer_start(kvs__peer *p, int on_record);
 
-/* DTLS application data: an SCTP packet. */
+/* DTLS is connected: report it once, and start SCTP (both sides start the association,
+   RFC 8831 6). */
+KVS_PRIVATE void kvs__peer_dtls_up(kvs__peer *p) {
+    if (!p->tl.dtls_connected) {
+        p->tl.dtls_connected = p->now;
+        if (p->cb.event)
+            p->cb.event(p->cb.ctx, KVS__PEER_EV_DTLS, 1);
+    }
+    if (!p->sctp_started) {
+        p->sctp_started = 1;
+        (void)kvs__sctp_connect(&p->sctp, p->now);
+    }
+}
+
+/* DTLS application data: an SCTP packet. It may come in the same batch of datagrams as the
+   flight that completed the handshake, before any output: SCTP starts here then, so the peer's
+   INIT is not lost. */
 KVS_PRIVATE void kvs__peer_dtls_app(void *ctx, const uint8_t *d, size_t n) {
     kvs__peer *p = (kvs__peer *)ctx;
+    if (!p->sctp_started && p->dtls.state == KVS__DTLS_ST_CONNECTED)
+        kvs__peer_dtls_up(p);
     if (p->sctp_started)
         kvs__sctp_input(&p->sctp, d, n, p->now);
 }
@@ -14286,16 +14304,7 @@ KVS_PRIVATE kvs_result kvs__peer_output(kvs__peer *p, kvs__ice_route *r, uint8_t
     }
     if (p->dtls.state != KVS__DTLS_ST_CONNECTED)
         return KVS_ERR_AGAIN;
-    if (!p->tl.dtls_connected) {
-        p->tl.dtls_connected = now;
-        if (p->cb.event)
-            p->cb.event(p->cb.ctx, KVS__PEER_EV_DTLS, 1);
-    }
-    if (!p->sctp_started) {
-        /* both sides start the association (RFC 8831 6) */
-        p->sctp_started = 1;
-        (void)kvs__sctp_connect(&p->sctp, now);
-    }
+    kvs__peer_dtls_up(p);
     if (kvs__sctp_output(&p->sctp, p->pkt, sizeof p->pkt, &n, now) == KVS_OK &&
         kvs__dtls_send(&p->dtls, p->pkt, n, p->rec, sizeof p->rec, &n) == KVS_OK)
         return kvs__ice_send(&p->ice, p->rec, n, r, buf, cap, len);
