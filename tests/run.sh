@@ -190,6 +190,21 @@ if want interop; then
       counted "$B/interop-peer-relay-tls.log" $? "" "interop: peer_pair.sh relay-only over TURN tls"
     fi
   fi
+  # data channels with third-party WebRTC stacks, both ways round, each run in private network
+  # namespaces made by tests/interop/peers_netns.sh: werift (npm, tests/node) on loopback
+  if [ ! -x "$B/examples/peer_echo" ]; then
+    fail "interop: werift: $B/examples/peer_echo not built (make all)"
+  elif [ "$(id -u)" != 0 ] || ! command -v ip > /dev/null; then
+    skip "interop: werift" "network namespaces need root and iproute2"
+  else
+    if ! command -v node > /dev/null || [ ! -f tests/node/node_modules/werift/package.json ]; then
+      skip "interop: werift" "node or werift not installed (make deps)"
+    else
+      tests/interop/peers_netns.sh lo -- node tests/interop/werift_echo.js "$B/examples/peer_echo" \
+        > "$B/interop-werift.log" 2>&1
+      counted "$B/interop-werift.log" $? "" "interop: tests/interop/werift_echo.js"
+    fi
+  fi
 fi
 
 # --- fuzz smoke runs (the long runs are `make fuzz-long`) --------------------------------------
