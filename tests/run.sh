@@ -190,6 +190,29 @@ if want interop; then
       counted "$B/interop-peer-relay-tls.log" $? "" "interop: peer_pair.sh relay-only over TURN tls"
     fi
   fi
+  # data channels with third-party WebRTC stacks, both ways round, each run in private network
+  # namespaces made by tests/interop/peers_netns.sh: werift (npm, tests/node) on loopback, aiortc
+  # (Debian python3-aiortc, which never uses loopback) across a veth pair between two namespaces
+  if [ ! -x "$B/examples/peer_echo" ]; then
+    fail "interop: werift, aiortc: $B/examples/peer_echo not built (make all)"
+  elif [ "$(id -u)" != 0 ] || ! command -v ip > /dev/null; then
+    skip "interop: werift, aiortc" "network namespaces need root and iproute2"
+  else
+    if ! command -v node > /dev/null || [ ! -f tests/node/node_modules/werift/package.json ]; then
+      skip "interop: werift" "node or werift not installed (make deps)"
+    else
+      tests/interop/peers_netns.sh lo -- node tests/interop/werift_echo.js "$B/examples/peer_echo" \
+        > "$B/interop-werift.log" 2>&1
+      counted "$B/interop-werift.log" $? "" "interop: tests/interop/werift_echo.js"
+    fi
+    if ! /usr/bin/python3 -c 'import aiortc' > /dev/null 2>&1; then
+      skip "interop: aiortc" "python3-aiortc not installed (make deps)"
+    else
+      tests/interop/peers_netns.sh veth -- /usr/bin/python3 tests/interop/aiortc_echo.py "$B/examples/peer_echo" \
+        > "$B/interop-aiortc.log" 2>&1
+      counted "$B/interop-aiortc.log" $? "" "interop: tests/interop/aiortc_echo.py"
+    fi
+  fi
 fi
 
 # --- fuzz smoke runs (the long runs are `make fuzz-long`) --------------------------------------
