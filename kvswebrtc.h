@@ -203,6 +203,7 @@
     KVS_BEARSSL_INCLUDE      <bearssl.h>      impl   how BearSSL's header is included
     KVS_SRTP_INCLUDE         <srtp2/srtp.h>   impl   how libsrtp2's header is included
     KVS_POSIX_MAX_SOCKETS    32               all    sockets one kvs_posix platform tracks
+    KVS_POSIX_UDP_RCVBUF     1 MiB            impl   SO_RCVBUF asked for each POSIX UDP socket
     KVS_TESTING              0                impl   1: test hooks (>>testing), asserts always on,
                                                      internal functions become extern
 
@@ -389,6 +390,9 @@
 #endif
 #ifndef KVS_POSIX_MAX_SOCKETS
 #define KVS_POSIX_MAX_SOCKETS 32  /* host candidates x components + TURN + signaling, with room */
+#endif
+#ifndef KVS_POSIX_UDP_RCVBUF
+#define KVS_POSIX_UDP_RCVBUF (1 << 20) /* SO_RCVBUF asked for each UDP socket (capped by the kernel) */
 #endif
 
 /* The POSIX platform needs clock_gettime, getaddrinfo and getifaddrs, which strict -std=c99 hides.
@@ -16254,6 +16258,12 @@ KVS__API int kvs_posix_udp_open(void *user, const kvs_addr *local, kvs_sock *out
         e = errno;
         (void)close(fd);
         return KVS__POSIX_FAIL(px, "bind", e, KVS_ERR_IO);
+    }
+    {
+        /* room for a burst of a peer's SCTP window; best effort (the kernel caps it at
+           net.core.rmem_max): a datagram the kernel drops is lost for a partly reliable channel */
+        int rcv = KVS_POSIX_UDP_RCVBUF;
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, (socklen_t)sizeof rcv);
     }
     if (bound) {
         len = (socklen_t)sizeof ss;
