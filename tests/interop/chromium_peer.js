@@ -1,8 +1,8 @@
-// Headless Chromium against peer_echo: data channels both ways (Chromium offering and
-// answering), then relay-only through coturn when run inside tests/interop/coturn_env.sh.
+// Headless Chromium against peer_echo: data channels with Chromium offering and with Chromium
+// answering, or (--relay) relay-only through coturn over TURN UDP, TCP and TLS.
 // Usage (through the wrapper, which sets NODE_PATH and CHROMIUM):
-//   tests/interop/chromium.sh tests/interop/chromium_peer.js PEER_ECHO [--relay]
-//   --relay: only the TURN cases (needs the KVS_TURN_* variables of coturn_env.sh)
+//   tests/interop/chromium.sh tests/interop/chromium_peer.js PEER_ECHO
+//   tests/interop/coturn_env.sh -- tests/interop/chromium.sh tests/interop/chromium_peer.js PEER_ECHO --relay
 // Prints "ok   NAME" / "FAIL NAME" (details indented) and ends with "N passed, N failed".
 'use strict';
 const { PeerEcho, openBrowser, inPage, udpDrops, dropsSince } = require('./chromium_lib.js');
@@ -39,6 +39,13 @@ async function scenario(steps, cleanup, logs) {
 const check = (cond, msg) => { if (!cond) throw new Error(msg); };
 const mb = b => (b / 1e6).toFixed(1) + ' MB';
 
+// what the details of a short echo add: Chromium's counts, and datagrams the sockets dropped
+function lossDetails(r, drops, pe, details) {
+  if (r.echoed < r.sent && r.stats) details.push(`Chromium counted ${r.stats.messagesSent} sent, ${r.stats.messagesReceived} received`);
+  const dropped = dropsSince(drops, pe);
+  if (dropped) details.push(dropped);
+}
+
 // the same echo checks whichever side offered
 async function reliableEcho(page, pe, ch, each, details) {
   const info = await inPage(page, 2000, 'channel info', k => channelInfo(k), ch);
@@ -47,8 +54,7 @@ async function reliableEcho(page, pe, ch, each, details) {
   const drops = udpDrops();
   const r = await inPage(page, 60000, 'echo check', a => echoCheck(a.ch, a.each, a.max, 30000), { ch, each, max: MAX });
   details.push(`channel "${info.label}" id ${info.id}: ${r.echoed} of ${r.sent} messages (${r.sizes.min} .. ${r.sizes.max} B, ${mb(r.bytes)}) back in ${r.ms} ms`);
-  const dropped = dropsSince(drops, pe);
-  if (dropped) details.push(dropped);
+  lossDetails(r, drops, pe, details);
   check(r.errors.length === 0 && r.echoed === r.sent, r.errors.join('; '));
   const complaints = pe.err.filter(l => /dropped|failed/.test(l));
   check(complaints.length === 0, 'peer_echo: ' + complaints.join('; '));
@@ -61,9 +67,7 @@ async function lossyEcho(page, pe, ch, details) {
   const drops = udpDrops();
   const r = await inPage(page, 20000, 'unordered echo', k => lossyCheck(k, 100, 1000), ch);
   details.push(`channel "${info.label}" id ${info.id}: ${r.echoed} of ${r.sent} messages back intact (${r.outOfOrder} out of order)`);
-  if (r.echoed < r.sent && r.stats) details.push(`Chromium counted ${r.stats.messagesSent} sent, ${r.stats.messagesReceived} received`);
-  const dropped = dropsSince(drops, pe);
-  if (dropped) details.push(dropped);
+  lossDetails(r, drops, pe, details);
   check(r.errors.length === 0, r.errors.join('; '));
   check(r.echoed >= 95, 'fewer than 95 echoed');
 }
