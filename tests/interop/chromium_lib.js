@@ -74,7 +74,7 @@ class PeerEcho {
       w = () => {
         const v = f();
         if (v !== undefined) resolve(v);
-        else if (this.code !== undefined) reject(new Error('peer_echo exited (' + this.code + ') before ' + what));
+        else if (this.code !== undefined) reject(new Error('peer_echo exited (' + this.code + ') while waiting for: ' + what));
       };
       this.waiters.push(w);
       w();
@@ -82,11 +82,11 @@ class PeerEcho {
   }
   description(ms) {
     return this.wait(() => { const m = /^([\s\S]*?)^\.\r?$/m.exec(this.out); return m ? m[1] : undefined; },
-      ms, 'peer_echo printing its description');
+      ms, 'peer_echo\'s description and its "." line');
   }
   // the remote description, ended by a "." line
   give(sdp) { this.proc.stdin.write(sdp.replace(/\s*$/, '\r\n') + '.\n'); }
-  waitLine(re, ms) { return this.wait(() => this.err.find(l => re.test(l)), ms, 'peer_echo stderr line ' + re); }
+  waitLine(re, ms) { return this.wait(() => this.err.find(l => re.test(l)), ms, 'a peer_echo stderr line ' + re); }
   // asleep: after start-up it blocks reading stdin (Linux /proc; elsewhere assumed at once)
   async blockedOnStdin(ms) {
     const file = '/proc/' + this.proc.pid + '/stat';

@@ -19,8 +19,9 @@ function report(name, ok, details) {
 }
 
 // Run the steps of one scenario in order, one test line each; after a failure the remaining
-// steps are reported failed without running. cleanup() runs in every case.
-async function scenario(steps, cleanup, logs) {
+// steps are reported failed without running. cleanup() runs in every case. A failure's details
+// end with peer_echo's last stderr lines.
+async function scenario(steps, cleanup, pe) {
   let broken = null;
   for (const [name, fn] of steps) {
     if (broken) { report(name, false, ['not run: ' + broken]); continue; }
@@ -30,7 +31,7 @@ async function scenario(steps, cleanup, logs) {
       report(name, true, details);
     } catch (e) {
       broken = 'an earlier step failed';
-      report(name, false, details.concat([e.message], logs()));
+      report(name, false, details.concat([e.message], pe.tail(6).map(l => 'peer_echo: ' + l.replace(/^peer_echo: /, ''))));
     }
   }
   await cleanup();
@@ -83,7 +84,10 @@ async function closeChannels(page, pe, chans, details) {
   }
 }
 
-const logs = (pe) => () => pe ? pe.tail(6).map(l => 'peer_echo: ' + l.replace(/^peer_echo: /, '')) : [];
+async function teardown(page, pc, pe) {
+  if (pc) await inPage(page, 5000, 'close', k => closePc(k), pc).catch(() => {});
+  await pe.stop();
+}
 
 async function chromiumOffers(page) {
   const name = 'interop: Chromium offers, peer_echo answers: ';
@@ -102,10 +106,7 @@ async function chromiumOffers(page) {
     }],
     [name + 'unordered maxRetransmits=0 channel, at least 95 of 100 messages echoed', d => lossyEcho(page, pe, unr, d)],
     [name + 'channels Chromium closes are reported closed by peer_echo', d => closeChannels(page, pe, [unr, rel], d)],
-  ], async () => {
-    if (pc) await inPage(page, 5000, 'close', k => closePc(k), pc).catch(() => {});
-    await pe.stop();
-  }, logs(pe));
+  ], () => teardown(page, pc, pe), pe);
 }
 
 async function peerEchoOffers(page) {
@@ -126,10 +127,7 @@ async function peerEchoOffers(page) {
       await lossyEcho(page, pe, unr, d);
     }],
     [name + 'channels Chromium closes (its own and peer_echo\'s) are reported closed by peer_echo', d => closeChannels(page, pe, [unr, echo], d)],
-  ], async () => {
-    if (pc) await inPage(page, 5000, 'close', k => closePc(k), pc).catch(() => {});
-    await pe.stop();
-  }, logs(pe));
+  ], () => teardown(page, pc, pe), pe);
 }
 
 // Chromium (iceTransportPolicy relay) offers, peer_echo --relay-only answers, both through the
@@ -161,10 +159,7 @@ async function relay(page, transport) {
     check(pair, 'no selected candidate pair in getStats');
     d.push(`selected pair: local ${pair.local} ${pair.localAddr}, remote ${pair.remote} ${pair.remoteAddr}`);
     check(pair.local === 'relay' && pair.remote === 'relay', 'the selected pair is not relay to relay');
-  }]], async () => {
-    if (pc) await inPage(page, 5000, 'close', k => closePc(k), pc).catch(() => {});
-    await pe.stop();
-  }, logs(pe));
+  }]], () => teardown(page, pc, pe), pe);
 }
 
 (async () => {
