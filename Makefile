@@ -95,6 +95,13 @@ bench: deps $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; \
 	  if [ "$$(basename $$b)" = bench_ice ] && [ "$$(id -u)" = 0 ] && command -v turnserver > /dev/null; then \
 	    tests/interop/coturn_env.sh -- $$b || exit 1; else $$b || exit 1; fi; done
+	@# against headless Chromium (node + playwright-core from tests/node, installed by deps)
+	@$(MAKE) --no-print-directory $(BUILD)/examples/peer_echo > /dev/null
+	@echo "== tools/bench/chromium_bench.js"; \
+	  if command -v node > /dev/null && [ -f tests/node/node_modules/playwright-core/package.json ] && \
+	    { command -v chromium || command -v chromium-browser; } > /dev/null; then \
+	    tests/interop/chromium.sh tools/bench/chromium_bench.js $(BUILD)/examples/peer_echo || exit 1; \
+	  else echo "  not measured (needs node, chromium and tests/node: make deps)"; fi
 
 check:
 	@tools/check_sections.sh $(HEADER)

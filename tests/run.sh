@@ -213,6 +213,28 @@ if want interop; then
       counted "$B/interop-aiortc.log" $? "" "interop: tests/interop/aiortc_echo.py"
     fi
   fi
+  # headless Chromium (playwright-core) against peer_echo: data channels with Chromium offering
+  # and answering, in a loopback-only namespace; then relay-only through coturn over TURN UDP,
+  # TCP and TLS. One counted test per case.
+  missing=""
+  command -v node > /dev/null || missing="$missing node"
+  command -v chromium > /dev/null || command -v chromium-browser > /dev/null || missing="$missing chromium"
+  [ -f tests/node/node_modules/playwright-core/package.json ] || missing="$missing playwright-core(make deps)"
+  if [ -n "$missing" ]; then
+    skip "interop: Chromium <-> peer_echo" "not installed:$missing"
+  elif [ ! -x "$B/examples/peer_echo" ]; then
+    fail "interop: Chromium <-> peer_echo: $B/examples/peer_echo not built (make all)"
+  else
+    tests/interop/chromium.sh tests/interop/chromium_peer.js "$B/examples/peer_echo" > "$B/interop-chromium.log" 2>&1
+    counted "$B/interop-chromium.log" $? "" "interop: tests/interop/chromium_peer.js"
+    if [ "$(id -u)" != 0 ] || ! command -v turnserver > /dev/null; then
+      skip "interop: Chromium <-> peer_echo relay-only through coturn" "needs root and coturn"
+    else
+      tests/interop/coturn_env.sh -- tests/interop/chromium.sh tests/interop/chromium_peer.js \
+        "$B/examples/peer_echo" --relay > "$B/interop-chromium-relay.log" 2>&1
+      counted "$B/interop-chromium-relay.log" $? "" "interop: tests/interop/chromium_peer.js --relay"
+    fi
+  fi
 fi
 
 # --- fuzz smoke runs (the long runs are `make fuzz-long`) --------------------------------------
