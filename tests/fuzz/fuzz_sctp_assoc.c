@@ -64,8 +64,8 @@
    - the books, after every call (sx_check_state): the q_head list holds QUEUED chunks only and
      q_tail is its last; the f_head list is in strictly increasing TSN order, every TSN in
      (peer_cum, next_tsn), f_tail its last; flight == the bytes of the chunks in state FLIGHT;
-     queued_bytes == the bytes of the chunks of both lists (abandoned ones included: they keep
-     their place until acknowledged) and <= send_buffer; each stream's buffered ==
+     queued_bytes == the bytes of the chunks of both lists, each chunk's header included
+     (abandoned ones too: they keep their place until acknowledged) and <= send_buffer; each stream's buffered ==
      its share of those bytes, and no such chunk belongs to an unused stream; stream ids in use
      are distinct; every held rx[] chunk sits at its TSN modulo the window, its TSN in
      (cum_tsn - WINDOW, cum_tsn + WINDOW], marked received when above cum_tsn; rx_bytes == the
@@ -79,7 +79,7 @@
    - messages delivered: 1..max_message bytes, only while up;
    - kvs__sctp_deadline is KVS_TIME_NEVER or later than now once the due timers have run;
    - API results: kvs__sctp_send returns what its arguments and state call for and moves
-     queued_bytes by exactly the message size when it succeeds; kvs__sctp_connect succeeds only
+     queued_bytes by exactly the message size plus a chunk header per fragment when it succeeds; kvs__sctp_connect succeeds only
      from CLOSED before any association;
    - kvs__sctp_deinit brings the accountant back to 0.
 
@@ -350,7 +350,7 @@ static void sx_check_state(const sx_ep *e) {
         SX_CHECK(++count <= 16u * 1024 * 1024);
         SX_CHECK(c->state == KVS__SCTP_C_QUEUED);
         SX_CHECK(c->len >= 1 && c->len <= max_payload);
-        queued += c->len;
+        queued += sizeof *c + c->len;
         all_send += c->len;
         books += sizeof *c + c->len;
         for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++)
@@ -371,7 +371,7 @@ static void sx_check_state(const sx_ep *e) {
             SX_CHECK(kvs__sctp_lt(last->tsn, c->tsn));
         if (c->state == KVS__SCTP_C_FLIGHT)
             flight += c->len;
-        queued += c->len;
+        queued += sizeof *c + c->len;
         for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++)
             if (s->streams[i].used && s->streams[i].sid == c->sid)
                 break;
@@ -674,6 +674,8 @@ static kvs_result sx_send(sx_ep *e, uint16_t sid, uint32_t ppid, const uint8_t *
         held += c->len;
     for (c = s->q_head; c; c = c->next)
         held += c->len;
+    size_t maxp = kvs__sctp_max_payload(s);
+    size_t cost = n + (n + maxp - 1) / maxp * sizeof(kvs__sctp_chunk); /* headers count */
     kvs_result r = kvs__sctp_send(s, sid, ppid, p, n, unordered, max_rtx, life, now);
     if (n == 0)
         SX_CHECK(r == KVS_ERR_INVALID_ARG);
@@ -681,13 +683,13 @@ static kvs_result sx_send(sx_ep *e, uint16_t sid, uint32_t ppid, const uint8_t *
         SX_CHECK(r == KVS_ERR_LIMIT);
     else if (st == KVS__SCTP_CLOSED || st >= KVS__SCTP_SHUTDOWN_PENDING || sw)
         SX_CHECK(r == KVS_ERR_STATE);
-    else if (before + n > s->cfg.send_buffer)
+    else if (before + cost > s->cfg.send_buffer)
         SX_CHECK(r == KVS_ERR_AGAIN);
     else
         SX_CHECK(r == KVS_OK || r == KVS_ERR_LIMIT || r == KVS_ERR_STATE ||
                  r == KVS_ERR_NO_MEMORY || (r == KVS_ERR_AGAIN && held + n > s->cfg.send_buffer));
     if (r == KVS_OK)
-        SX_CHECK(s->queued_bytes == before + n);
+        SX_CHECK(s->queued_bytes == before + cost);
     else
         SX_CHECK(s->queued_bytes == before);
     sx_check_state(e);
