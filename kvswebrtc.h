@@ -7252,7 +7252,7 @@ typedef struct kvs__sctp_stats {
     uint32_t messages_sent, messages_received;
     uint64_t bytes_sent, bytes_received;
     uint32_t packets_sent, packets_received, packets_dropped; /* dropped: bad CRC, tag, format */
-    uint32_t retransmissions, fast_retransmits, t3_expiries, abandoned;
+    uint32_t retransmissions, fast_retransmits, t3_expiries, abandoned, probes;
     kvs_time srtt, rto;
     uint32_t cwnd, ssthresh, peer_rwnd, flight;
 } kvs__sctp_stats;
@@ -7271,6 +7271,7 @@ typedef struct kvs__sctp {
     uint16_t peer_streams_in, peer_streams_out;
     /* timers */
     kvs_time t1, t3, t2, tsack, thb, treconf, now;
+    kvs_time tprobe;             /* tail-loss probe, ahead of T3 (see kvs__sctp_arm_probe) */
     int init_tries, t3_tries, t2_tries, reconf_tries;
     int hb_unacked;              /* heartbeats sent without an answer (RFC 4960 8.1, 8.3) */
     int gone;                    /* went down: every later packet is dropped */
@@ -7442,7 +7443,7 @@ KVS_PRIVATE void kvs__sctp_down(kvs__sctp *s, kvs_result why) {
     s->state = KVS__SCTP_CLOSED;
     s->gone = 1; /* an association is not started again (a new one needs a new object) */
     s->error = why;
-    s->t1 = s->t2 = s->t3 = s->tsack = s->thb = s->treconf = KVS_TIME_NEVER;
+    s->t1 = s->t2 = s->t3 = s->tsack = s->thb = s->treconf = s->tprobe = KVS_TIME_NEVER;
     kvs__sctp_free_chunks(s);
     if (was != KVS__SCTP_CLOSED && s->cb.down)
         s->cb.down(s->cb.ctx, why);
@@ -7511,7 +7512,7 @@ KVS_PRIVATE kvs_result kvs__sctp_init(kvs__sctp *s, const kvs__sctp_cfg *cfg, co
     s->peer_cum = s->adv_peer_ack = s->my_init_tsn - 1;
     s->reconf_seq = s->my_init_tsn;
     s->rto = s->cfg.rto_initial;
-    s->t1 = s->t2 = s->t3 = s->tsack = s->thb = s->treconf = KVS_TIME_NEVER;
+    s->t1 = s->t2 = s->t3 = s->tsack = s->thb = s->treconf = s->tprobe = KVS_TIME_NEVER;
     s->state = KVS__SCTP_CLOSED;
     for (i = 0; i < KVS_SCTP_MAX_STREAMS; i++)
         s->streams[i].used = 0;
@@ -8272,6 +8273,18 @@ KVS_PRIVATE void kvs__sctp_put_forward_tsn(kvs__sctp *s, kvs__wr *w, size_t room
     s->need_fwd_tsn = 0;
 }
 
+/* Arm the tail-loss probe with T3: two smoothed round trips, plus the peer's delayed SACK
+   (200 ms) when at most one packet is in flight (its SACK may wait for a second one); 10 ms at
+   least. Not armed before an RTT sample, nor when T3 comes first. */
+KVS_PRIVATE void kvs__sctp_arm_probe(kvs__sctp *s, kvs_time now) {
+    kvs_time pto = 2 * s->srtt;
+    if (s->flight <= kvs__sctp_max_payload(s))
+        pto += KVS_MSEC(200);
+    if (pto < KVS_MSEC(10))
+        pto = KVS_MSEC(10);
+    s->tprobe = (s->rtt_any && now + pto < s->t3) ? now + pto : KVS_TIME_NEVER;
+}
+
 /* Put DATA chunks into the packet: retransmissions first, then new chunks, within cwnd and the
    peer's window. Returns the number of chunks written. */
 KVS_PRIVATE int kvs__sctp_put_data(kvs__sctp *s, kvs__wr *w, kvs_time now) {
@@ -8354,8 +8367,10 @@ KVS_PRIVATE int kvs__sctp_put_data(kvs__sctp *s, kvs__wr *w, kvs_time now) {
         kvs__wr_fill(w, 0, (4u - (c->len & 3u)) & 3u);
         n++;
     }
-    if (n && s->t3 == KVS_TIME_NEVER)
+    if (n && s->t3 == KVS_TIME_NEVER) {
         s->t3 = now + s->rto;
+        kvs__sctp_arm_probe(s, now);
+    }
     return n;
 }
 
@@ -8505,10 +8520,12 @@ KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
     /* T3 runs while anything is not cumulatively acknowledged - chunks in flight, to resend,
        gap-acknowledged (may be revoked) or abandoned (a FORWARD-TSN may be lost: RFC 3758
        3.5 A3) - and restarts when the earliest outstanding one moved */
-    if (!s->f_head)
-        s->t3 = KVS_TIME_NEVER;
-    else if (cum_moved || s->t3 == KVS_TIME_NEVER)
+    if (!s->f_head) {
+        s->t3 = s->tprobe = KVS_TIME_NEVER;
+    } else if (cum_moved || s->t3 == KVS_TIME_NEVER) {
         s->t3 = now + s->rto;
+        kvs__sctp_arm_probe(s, now);
+    }
     kvs__sctp_advance_peer_ack(s, 1);
     if (s->low_armed && s->queued_bytes <= s->cfg.send_buffer / 2) {
         s->low_armed = 0;
@@ -8549,6 +8566,33 @@ KVS_PRIVATE void kvs__sctp_t3_expired(kvs__sctp *s, kvs_time now) {
     s->flight = 0;
     kvs__sctp_advance_peer_ack(s, 0);
     s->t3 = now + s->rto;
+    s->tprobe = KVS_TIME_NEVER; /* everything goes out again anyway */
+}
+
+/* The tail-loss probe fired (in the spirit of RFC 8985's TLP): no acknowledgement moved the
+   cumulative point for a probe timeout. Resend the earliest chunk still in flight, outside the
+   congestion window, once per T3 period, without backing off or shrinking the window. It turns
+   a lost retransmission, a lost last chunk or a receiver window filled behind one hole into a
+   round trip instead of a retransmission timeout (RTO.Min is 400 ms, doubled on each expiry). */
+KVS_PRIVATE void kvs__sctp_probe(kvs__sctp *s, kvs_time now) {
+    kvs__sctp_chunk *c;
+    s->tprobe = KVS_TIME_NEVER;
+    for (c = s->f_head; c && c->state != KVS__SCTP_C_FLIGHT; c = c->next)
+        ;
+    if (!c)
+        return;
+    if ((c->max_rtx != KVS__SCTP_RELIABLE && c->rtx >= c->max_rtx) ||
+        (c->expires != KVS_TIME_NEVER && now >= c->expires)) {
+        kvs__sctp_abandon(s, c->msg);
+        return;
+    }
+    s->flight -= c->len;
+    c->state = KVS__SCTP_C_RTX;
+    c->fast = 1;
+    c->rtx++;
+    c->miss = 0;
+    s->rtx_pending = 1;
+    s->st.probes++;
 }
 
 /* ==== [27] >>sctp-io  SCTP stream reset, shutdown, packet input and output, timers ========== */
@@ -9051,6 +9095,8 @@ KVS_PRIVATE kvs_time kvs__sctp_deadline(const kvs__sctp *s) {
         t = s->t2;
     if (s->t3 < t)
         t = s->t3;
+    if (s->tprobe < t)
+        t = s->tprobe;
     if (s->tsack < t)
         t = s->tsack;
     if (s->treconf < t)
@@ -9084,6 +9130,8 @@ KVS_PRIVATE void kvs__sctp_timeout(kvs__sctp *s, kvs_time now) {
         if (s->state == KVS__SCTP_CLOSED)
             return;
     }
+    if (now >= s->tprobe)
+        kvs__sctp_probe(s, now);
     if (now >= s->t2) {
         if (++s->t2_tries > s->cfg.max_retransmits) {
             KVS__LOG_WARN(s->log, SCTP_TIMEOUT);
