@@ -8534,6 +8534,22 @@ KVS_PRIVATE void kvs__sctp_on_sack(kvs__sctp *s, kvs__rd *r, kvs_time now) {
     }
 }
 
+/* A chunk in flight is to be sent again: marked for retransmission (1), or abandoned when its
+   partial reliability allows no more (0; its whole message goes, out of the flight size). */
+KVS_PRIVATE int kvs__sctp_mark_rtx(kvs__sctp *s, kvs__sctp_chunk *c, kvs_time now) {
+    if ((c->max_rtx != KVS__SCTP_RELIABLE && c->rtx >= c->max_rtx) ||
+        (c->expires != KVS_TIME_NEVER && now >= c->expires)) {
+        kvs__sctp_abandon(s, c->msg);
+        return 0;
+    }
+    s->flight -= c->len;
+    c->state = KVS__SCTP_C_RTX;
+    s->rtx_pending = 1;
+    c->rtx++;
+    c->miss = 0;
+    return 1;
+}
+
 /* T3-rtx expired (RFC 4960 6.3.3): back off, shrink cwnd, send everything out again. */
 KVS_PRIVATE void kvs__sctp_t3_expired(kvs__sctp *s, kvs_time now) {
     kvs__sctp_chunk *c, *n;
@@ -8550,18 +8566,8 @@ KVS_PRIVATE void kvs__sctp_t3_expired(kvs__sctp *s, kvs_time now) {
     s->rto = KVS__MIN(s->rto * 2, s->cfg.rto_max);
     for (c = s->f_head; c; c = n) {
         n = c->next;
-        if (c->state != KVS__SCTP_C_FLIGHT)
-            continue;
-        if ((c->max_rtx != KVS__SCTP_RELIABLE && c->rtx >= c->max_rtx) ||
-            (c->expires != KVS_TIME_NEVER && now >= c->expires)) {
-            kvs__sctp_abandon(s, c->msg); /* takes it out of the flight size */
-            continue;
-        }
-        s->flight -= c->len;
-        c->state = KVS__SCTP_C_RTX;
-        s->rtx_pending = 1;
-        c->rtx++;
-        c->miss = 0;
+        if (c->state == KVS__SCTP_C_FLIGHT)
+            (void)kvs__sctp_mark_rtx(s, c, now);
     }
     s->flight = 0;
     kvs__sctp_advance_peer_ack(s, 0);
@@ -8579,20 +8585,10 @@ KVS_PRIVATE void kvs__sctp_probe(kvs__sctp *s, kvs_time now) {
     s->tprobe = KVS_TIME_NEVER;
     for (c = s->f_head; c && c->state != KVS__SCTP_C_FLIGHT; c = c->next)
         ;
-    if (!c)
-        return;
-    if ((c->max_rtx != KVS__SCTP_RELIABLE && c->rtx >= c->max_rtx) ||
-        (c->expires != KVS_TIME_NEVER && now >= c->expires)) {
-        kvs__sctp_abandon(s, c->msg);
-        return;
+    if (c && kvs__sctp_mark_rtx(s, c, now)) {
+        c->fast = 1;
+        s->st.probes++;
     }
-    s->flight -= c->len;
-    c->state = KVS__SCTP_C_RTX;
-    c->fast = 1;
-    c->rtx++;
-    c->miss = 0;
-    s->rtx_pending = 1;
-    s->st.probes++;
 }
 
 /* ==== [27] >>sctp-io  SCTP stream reset, shutdown, packet input and output, timers ========== */
