@@ -7271,7 +7271,7 @@ typedef struct kvs__sctp {
     uint16_t peer_streams_in, peer_streams_out;
     /* timers */
     kvs_time t1, t3, t2, tsack, thb, treconf, now;
-    kvs_time tprobe;             /* tail-loss probe, ahead of T3 (see kvs__sctp_arm_probe) */
+    kvs_time tprobe, pto;        /* tail-loss probe, ahead of T3 (see kvs__sctp_arm_probe) */
     int init_tries, t3_tries, t2_tries, reconf_tries;
     int hb_unacked;              /* heartbeats sent without an answer (RFC 4960 8.1, 8.3) */
     int gone;                    /* went down: every later packet is dropped */
@@ -8282,6 +8282,7 @@ KVS_PRIVATE void kvs__sctp_arm_probe(kvs__sctp *s, kvs_time now) {
         pto += KVS_MSEC(200);
     if (pto < KVS_MSEC(10))
         pto = KVS_MSEC(10);
+    s->pto = pto;
     s->tprobe = (s->rtt_any && now + pto < s->t3) ? now + pto : KVS_TIME_NEVER;
 }
 
@@ -8577,12 +8578,14 @@ KVS_PRIVATE void kvs__sctp_t3_expired(kvs__sctp *s, kvs_time now) {
 
 /* The tail-loss probe fired (in the spirit of RFC 8985's TLP): no acknowledgement moved the
    cumulative point for a probe timeout. Resend the earliest chunk still in flight, outside the
-   congestion window, once per T3 period, without backing off or shrinking the window. It turns
-   a lost retransmission, a lost last chunk or a receiver window filled behind one hole into a
-   round trip instead of a retransmission timeout (RTO.Min is 400 ms, doubled on each expiry). */
+   congestion window, without shrinking the window; again after twice the wait while T3 has not
+   come (one packet per probe timeout at most: below one per round trip). It turns a lost
+   retransmission, a lost last chunk or a receiver window filled behind one hole into a round
+   trip or two instead of a retransmission timeout. */
 KVS_PRIVATE void kvs__sctp_probe(kvs__sctp *s, kvs_time now) {
     kvs__sctp_chunk *c;
-    s->tprobe = KVS_TIME_NEVER;
+    s->pto *= 2;
+    s->tprobe = now + s->pto < s->t3 ? now + s->pto : KVS_TIME_NEVER;
     for (c = s->f_head; c && c->state != KVS__SCTP_C_FLIGHT; c = c->next)
         ;
     if (c && kvs__sctp_mark_rtx(s, c, now)) {
@@ -14223,6 +14226,18 @@ KVS_PRIVATE kvs_result kvs__peer_init(kvs__peer *p, const kvs__peer_cfg *cfg, co
     p->cfg = *cfg;
     if (!p->cfg.mtu)
         p->cfg.mtu = 1200;
+    /* SCTP timers of today's WebRTC data channels (libwebrtc's dcsctp): RTO 500 ms at first,
+       between 220 ms (above the 200 ms delayed SACK) and 800 ms, so a loss never costs more than
+       0.8 s. A path outage is ICE consent's to detect (30 s): the association keeps trying as
+       long (40 expiries of at most 0.8 s) instead of dying after ten. */
+    if (!p->cfg.sctp.rto_initial)
+        p->cfg.sctp.rto_initial = KVS_MSEC(500);
+    if (!p->cfg.sctp.rto_min)
+        p->cfg.sctp.rto_min = KVS_MSEC(220);
+    if (!p->cfg.sctp.rto_max)
+        p->cfg.sctp.rto_max = KVS_MSEC(800);
+    if (!p->cfg.sctp.max_retransmits)
+        p->cfg.sctp.max_retransmits = 40;
     if (cb)
         p->cb = *cb;
     p->rng = rng;
@@ -14239,6 +14254,11 @@ KVS_PRIVATE kvs_result kvs__peer_init(kvs__peer *p, const kvs__peer_cfg *cfg, co
 }
 
 KVS_PRIVATE void kvs__peer_deinit(kvs__peer *p) {
+    if (p->sctp_started && getenv("SC_DEBUG"))
+        fprintf(stderr, "SCTP: pkts out %u in %u dropped %u; rtx %u fast %u t3 %u probes %u abandoned %u; srtt %.1f ms rto %.1f ms cwnd %u ssthresh %u rwnd %u\n",
+                p->sctp.st.packets_sent, p->sctp.st.packets_received, p->sctp.st.packets_dropped, p->sctp.st.retransmissions,
+                p->sctp.st.fast_retransmits, p->sctp.st.t3_expiries, p->sctp.st.probes, p->sctp.st.abandoned,
+                (double)p->sctp.srtt / 1e3, (double)p->sctp.rto / 1e3, p->sctp.cwnd, p->sctp.ssthresh, p->sctp.peer_rwnd);
     if (p->sctp_started)
         kvs__sctp_deinit(&p->sctp);
     if (p->dtls_started)
