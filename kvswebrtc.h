@@ -14254,11 +14254,6 @@ KVS_PRIVATE kvs_result kvs__peer_init(kvs__peer *p, const kvs__peer_cfg *cfg, co
 }
 
 KVS_PRIVATE void kvs__peer_deinit(kvs__peer *p) {
-    if (p->sctp_started && getenv("SC_DEBUG"))
-        fprintf(stderr, "SCTP: pkts out %u in %u dropped %u; rtx %u fast %u t3 %u probes %u abandoned %u; srtt %.1f ms rto %.1f ms cwnd %u ssthresh %u rwnd %u\n",
-                p->sctp.st.packets_sent, p->sctp.st.packets_received, p->sctp.st.packets_dropped, p->sctp.st.retransmissions,
-                p->sctp.st.fast_retransmits, p->sctp.st.t3_expiries, p->sctp.st.probes, p->sctp.st.abandoned,
-                (double)p->sctp.srtt / 1e3, (double)p->sctp.rto / 1e3, p->sctp.cwnd, p->sctp.ssthresh, p->sctp.peer_rwnd);
     if (p->sctp_started)
         kvs__sctp_deinit(&p->sctp);
     if (p->dtls_started)
