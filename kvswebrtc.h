@@ -8290,7 +8290,7 @@ KVS_PRIVATE void kvs__sctp_arm_probe(kvs__sctp *s, kvs_time now) {
    peer's window. Returns the number of chunks written. */
 KVS_PRIVATE int kvs__sctp_put_data(kvs__sctp *s, kvs__wr *w, kvs_time now) {
     kvs__sctp_chunk *c;
-    int n = 0;
+    int n = 0, n_rtx;
     /* retransmissions, in TSN order (the walk is skipped while none is marked) */
     for (c = s->rtx_pending ? s->f_head : NULL; c; c = c->next) {
         size_t need = KVS__SCTP_DATA_HDR + c->len + ((4u - (c->len & 3u)) & 3u);
@@ -8318,6 +8318,7 @@ KVS_PRIVATE int kvs__sctp_put_data(kvs__sctp *s, kvs__wr *w, kvs_time now) {
         n++;
     }
     s->rtx_pending = 0; /* the walk reached the end: every marked chunk went out */
+    n_rtx = n;
     /* new chunks */
     while ((c = s->q_head) != NULL) {
         size_t need = KVS__SCTP_DATA_HDR + c->len + ((4u - (c->len & 3u)) & 3u);
@@ -8371,6 +8372,8 @@ KVS_PRIVATE int kvs__sctp_put_data(kvs__sctp *s, kvs__wr *w, kvs_time now) {
     if (n && s->t3 == KVS_TIME_NEVER) {
         s->t3 = now + s->rto;
         kvs__sctp_arm_probe(s, now);
+    } else if (n > n_rtx) {
+        kvs__sctp_arm_probe(s, now); /* the probe counts from the last new data (RFC 8985 7.2) */
     }
     return n;
 }
@@ -8586,8 +8589,12 @@ KVS_PRIVATE void kvs__sctp_probe(kvs__sctp *s, kvs_time now) {
     kvs__sctp_chunk *c;
     s->pto *= 2;
     s->tprobe = now + s->pto < s->t3 ? now + s->pto : KVS_TIME_NEVER;
-    for (c = s->f_head; c && c->state != KVS__SCTP_C_FLIGHT; c = c->next)
-        ;
+    /* the earliest chunk in flight that may still be retransmitted: partial reliability gives
+       up on the others at T3, not on a guess */
+    for (c = s->f_head; c; c = c->next)
+        if (c->state == KVS__SCTP_C_FLIGHT && (c->max_rtx == KVS__SCTP_RELIABLE || c->rtx < c->max_rtx) &&
+            (c->expires == KVS_TIME_NEVER || now < c->expires))
+            break;
     if (c && kvs__sctp_mark_rtx(s, c, now)) {
         c->fast = 1;
         s->st.probes++;
