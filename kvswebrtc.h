@@ -351,7 +351,8 @@
 
   0.5.0  The peer connection API (kvs_peer_*, kvs_dc_*), the client's event queue and poll loop,
          the optional driver (kvs_run_once); examples/peer_echo; interop with Chromium, werift
-         and aiortc data channels.
+         and aiortc data channels. SCTP: a tail-loss probe, and libwebrtc's data channel timers
+         in the peer; the send buffer counts chunk headers.
   0.4.0  STUN (RFC 8489), TURN client over UDP / TCP / TLS (RFC 8656), ICE agent (RFC 8445, 8838,
          7675), TLS 1.2 client over BearSSL.
   0.3.0  SCTP (RFC 4960 subset, RFC 3758 PR-SCTP, RFC 6525 stream reset, RFC 8261 over DTLS)
