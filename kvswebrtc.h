@@ -324,20 +324,20 @@
   parsed once and shared: about 100 bytes of name plus the key (65 bytes P-256, 260 RSA-2048)
   each.
 
-  ICE (>>ice, >>turn): one agent per peer is a fixed-size object: 41584 bytes on x86-64 with the
+  ICE (>>ice, >>turn): one agent per peer is a fixed-size object: 42096 bytes on x86-64 with the
   defaults (KVS_ICE_MAX_CANDIDATES 16 local and remote, KVS_ICE_MAX_PAIRS 64,
   KVS_ICE_MAX_SERVERS 4 STUN and 4 TURN servers), of which each TURN allocation is 6984 bytes
   (KVS_TURN_MAX_PEERS 8 permissions / channels, KVS_TURN_STREAM_BUF 4096 for TCP / TLS frames);
   a turns: server the agent runs TLS to adds one TLS client block (above) from the accountant.
-  A peer connection (>>peer: ICE, DTLS, SCTP, DCEP and two packet buffers) is 85472 bytes plus
+  A peer connection (>>peer: ICE, DTLS, SCTP, DCEP and two packet buffers) is 86008 bytes plus
   the DTLS handshake state while it runs and the SCTP buffers; SDP parsing borrows a 4048-byte
   kvs__sdp from the accountant for the call.
-  SCTP (>>sctp): 19928 bytes per association plus its buffers (send 1 MiB, receive max message +
+  SCTP (>>sctp): 19944 bytes per association plus its buffers (send 1 MiB, receive max message +
   64 KiB by default, each bounded by the configuration).
-  Peer connections (>>peer-host): each kvs_peer is one block of 95008 bytes on x86-64 (the
+  Peer connections (>>peer-host): each kvs_peer is one block of 95024 bytes on x86-64 (the
   peer connection above, its sockets and ICE server table) plus the SCTP buffers, the DTLS
   handshake (16240 bytes while it runs), a 16 KiB buffer per TURN TCP / TLS stream (driver)
-  and a TLS block per turns: server; kvs_peer_memory_size gives the worst case (1868384 bytes
+  and a TLS block per turns: server; kvs_peer_memory_size gives the worst case (1868400 bytes
   with the defaults: a 1 MiB send buffer and a 256 KiB max message). The client adds one event
   queue, allocated with its first peer: one SCTP receive window plus a record per TSN of it,
   434176 bytes with the defaults (kvs_client_queue_size; kvs_config.max_message_size scales it).
