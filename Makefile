@@ -95,6 +95,12 @@ bench: deps $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; \
 	  if [ "$$(basename $$b)" = bench_ice ] && [ "$$(id -u)" = 0 ] && command -v turnserver > /dev/null; then \
 	    tests/interop/coturn_env.sh -- $$b || exit 1; else $$b || exit 1; fi; done
+	@# loss recovery of two peer_echo processes (root: a network namespace with nftables loss)
+	@$(MAKE) --no-print-directory $(BUILD)/examples/peer_echo > /dev/null
+	@echo "== tools/bench/lossy_pair.sh"; \
+	  if [ "$$(id -u)" = 0 ] && command -v nft > /dev/null && command -v ip > /dev/null; then \
+	    tools/bench/lossy_pair.sh $(BUILD)/examples/peer_echo || exit 1; \
+	  else echo "  not measured (needs root, iproute2 and nftables)"; fi
 	@# against headless Chromium (node + playwright-core from tests/node, installed by deps)
 	@$(MAKE) --no-print-directory $(BUILD)/examples/peer_echo > /dev/null
 	@echo "== tools/bench/chromium_bench.js"; \

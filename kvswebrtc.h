@@ -14667,6 +14667,7 @@ KVS_PRIVATE void kvs__client_deinit(kvs_client *c) {
 #define KVS__SRV_CONNECTING 4 /* KVS_EV_TCP_CONNECT is out */
 #define KVS__SRV_STARTED 5    /* handed to the ICE agent */
 #define KVS__SRV_DROPPED 6
+#define KVS__SRV_LITERAL 7    /* an address literal: started once the sockets exist */
 
 #define KVS__PEER_HOST_MAX 255     /* bytes of an ICE server's host name */
 #define KVS__PEER_USER_MAX 511     /* bytes of a TURN user name (KVS: ~150) */
@@ -15003,8 +15004,10 @@ KVS_PRIVATE kvs_result kvs__peer_srv_add(kvs__peer_slot *sl, const kvs_ice_serve
     s->stream = KVS_SOCK_INVALID;
     s->state = KVS__SRV_RESOLVE;
     sl->peer.servers_pending++;
-    if (kvs__util_addr_parse(&a, host, hl, port) == KVS_OK)
-        s->state = KVS__SRV_CONNECT; /* a literal: kvs__peer_srv_addr once the peer is set up */
+    if (kvs__util_addr_parse(&a, host, hl, port) == KVS_OK) {
+        s->addr = a;
+        s->state = KVS__SRV_LITERAL;
+    }
     return KVS_OK;
 }
 
@@ -15105,12 +15108,9 @@ KVS_PRIVATE kvs_result kvs__peer_add_socket(kvs__peer_slot *sl, kvs_sock s, cons
 /* Servers whose address is a literal start now that the sockets exist. */
 KVS_PRIVATE void kvs__peer_start_literals(kvs__peer_slot *sl, kvs_time now) {
     int k;
-    for (k = 0; k < sl->nsrv; k++) {
-        kvs__peer_srv *s = &sl->srv[k];
-        kvs_addr a;
-        if (s->state == KVS__SRV_CONNECT && kvs__util_addr_parse(&a, s->host, KVS_STRLEN(s->host), s->port) == KVS_OK)
-            kvs__peer_srv_addr(sl, s, &a, now);
-    }
+    for (k = 0; k < sl->nsrv; k++)
+        if (sl->srv[k].state == KVS__SRV_LITERAL)
+            kvs__peer_srv_addr(sl, &sl->srv[k], &sl->srv[k].addr, now);
     kvs__peer_milestones(sl);
 }
 
